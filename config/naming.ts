@@ -1,0 +1,32 @@
+/**
+ * Physical names of the AWS resources each environment creates. Stacks name
+ * resources with these, and runbooks find them with these, so the two cannot
+ * disagree. Renaming one replaces a real resource: treat them as a contract.
+ */
+import type { EnvironmentName } from "./schema";
+
+export interface ResourceNames {
+  /** Prefix of every named resource in the environment. */
+  readonly prefix: string;
+  readonly cluster: string;
+  readonly dbInstance: string;
+  /** Identifier of read replica `n` (1-based). */
+  readonly dbReplica: (n: number) => string;
+  readonly dbProxy: string;
+  readonly redisGroup: string;
+  /** Key of the environment's state object in the state bucket. */
+  readonly stateKey: string;
+}
+
+export function resourceNames(env: EnvironmentName): ResourceNames {
+  const prefix = `groundwork-${env}`;
+  return {
+    prefix,
+    cluster: prefix,
+    dbInstance: prefix,
+    dbReplica: (n) => `${prefix}-replica-${n}`,
+    dbProxy: prefix,
+    redisGroup: prefix,
+    stateKey: `${env}/terraform.tfstate`,
+  };
+}

@@ -1,0 +1,53 @@
+import type { EnvironmentInput } from "./schema";
+
+/**
+ * prod: private-only EKS API, three 8 vCPU / 32 GiB nodes across three AZs at
+ * minimum (the capacity plan's floor), Multi-AZ database with a read replica.
+ */
+export const prod = {
+  name: "prod",
+  account: { id: "333333333333", region: "eu-west-1" },
+  tags: { environment: "prod", project: "groundwork", "cost-center": "platform", owner: "platform-team" },
+  adminCidrs: ["203.0.113.0/24"],
+  network: {
+    cidr: "10.30.0.0/16",
+    azCount: 3,
+    natGateways: "per-az",
+    flowLogRetentionDays: 731,
+    gatewayEndpoints: ["s3", "dynamodb"],
+    interfaceEndpoints: ["ecr.api", "ecr.dkr", "sts", "logs", "kms", "secretsmanager", "elasticloadbalancing", "autoscaling", "ec2"],
+  },
+  cluster: {
+    version: "1.33",
+    publicEndpoint: false,
+    logRetentionDays: 731,
+    adminPrincipalArns: ["arn:aws:iam::333333333333:role/platform-admin"],
+    nodeGroups: [
+      {
+        name: "general",
+        instanceTypes: ["m6i.2xlarge"],
+        capacityType: "ON_DEMAND",
+        minSize: 3,
+        maxSize: 15,
+        desiredSize: 3,
+        diskGiB: 100,
+        labels: { workload: "general" },
+      },
+    ],
+  },
+  database: {
+    engineVersion: "16.4",
+    instanceClass: "db.r6g.xlarge",
+    allocatedStorageGiB: 200,
+    maxAllocatedStorageGiB: 1000,
+    multiAz: true,
+    backupRetentionDays: 14,
+    deletionProtection: true,
+    readReplicas: 1,
+    monitoringIntervalSeconds: 15,
+    performanceInsightsRetentionDays: 731,
+    slowQueryMs: 200,
+  },
+  cache: { engineVersion: "7.1", nodeType: "cache.r7g.large", replicas: 2, snapshotRetentionDays: 7 },
+  recovery: { rtoSeconds: { database: 120, cache: 60 }, rpoSeconds: 5 },
+} satisfies EnvironmentInput;

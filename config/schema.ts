@@ -1,0 +1,184 @@
+/**
+ * The one typed shape every environment is written in. Environments differ
+ * only in these values; stacks and modules never branch on an environment's
+ * name. `loadEnvironment` validates a config and fails with one line naming
+ * the environment, the field path, the value received and what is allowed.
+ */
+import { z } from "zod";
+
+export const ENVIRONMENT_NAMES = ["dev", "staging", "prod"] as const;
+export type EnvironmentName = (typeof ENVIRONMENT_NAMES)[number];
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/, "an IPv4 CIDR such as 10.0.0.0/16")
+  .refine((v) => {
+    const [ip, bits] = v.split("/");
+    return ip.split(".").every((o) => Number(o) <= 255) && Number(bits) <= 32;
+  }, "an IPv4 CIDR with octets <= 255 and a prefix <= 32");
+
+const accountId = z.string().regex(/^\d{12}$/, "a 12-digit AWS account id");
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region such as eu-west-1");
+const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$/, "an AWS ARN");
+const name = z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, "lower-case letters, digits and hyphens, 3-40 characters");
+
+/** CloudWatch Logs accepts only these retention periods. */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+const logRetentionDays = z
+  .number()
+  .int()
+  .refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d) && d >= 365, {
+    message: `one of ${LOG_RETENTION_DAYS.filter((d) => d >= 365).join(", ")} (CloudWatch periods of at least a year)`,
+  });
+
+export const nodeGroupSchema = z
+  .object({
+    /** Node group name, unique within the cluster. */
+    name,
+    instanceTypes: z.array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9]+$/, "an EC2 instance type such as m6i.2xlarge")).min(1),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]),
+    minSize: z.number().int().min(0).max(450),
+    maxSize: z.number().int().min(1).max(450),
+    desiredSize: z.number().int().min(0).max(450),
+    diskGiB: z.number().int().min(20).max(16384),
+    labels: z.record(z.string(), z.string()).default({}),
+  })
+  .strict()
+  .refine((g) => g.minSize <= g.desiredSize && g.desiredSize <= g.maxSize, {
+    message: "minSize <= desiredSize <= maxSize",
+    path: ["desiredSize"],
+  });
+
+export const environmentSchema = z
+  .object({
+    name: z.enum(ENVIRONMENT_NAMES),
+    account: z.object({ id: accountId, region }).strict(),
+    /** Tags applied to every taggable resource through the provider's default_tags. */
+    tags: z.record(z.string().min(1).max(128), z.string().max(256)),
+    /** CIDRs allowed to reach administrative endpoints (EKS public API where enabled). */
+    adminCidrs: z.array(cidr).min(1),
+    network: z
+      .object({
+        cidr,
+        azCount: z.number().int().min(2).max(6),
+        natGateways: z.enum(["single", "per-az"]),
+        flowLogRetentionDays: logRetentionDays,
+        gatewayEndpoints: z.array(z.enum(["s3", "dynamodb"])),
+        interfaceEndpoints: z.array(z.string().regex(/^[a-z0-9.-]+$/, "an AWS service short name such as ecr.api")),
+      })
+      .strict(),
+    cluster: z
+      .object({
+        version: z.string().regex(/^1\.(2[89]|3[0-9])$/, "an EKS Kubernetes version from 1.28 to 1.39"),
+        publicEndpoint: z.boolean(),
+        logRetentionDays: logRetentionDays,
+        /** IAM principals granted cluster-admin through EKS access entries. */
+        adminPrincipalArns: z.array(arn),
+        nodeGroups: z.array(nodeGroupSchema).min(1),
+      })
+      .strict(),
+    database: z
+      .object({
+        engineVersion: z.string().regex(/^16(\.\d+)?$/, "a PostgreSQL 16 version such as 16.4"),
+        instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "an RDS instance class such as db.r6g.large"),
+        allocatedStorageGiB: z.number().int().min(20).max(65536),
+        maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+        multiAz: z.boolean(),
+        backupRetentionDays: z.number().int().min(1).max(35),
+        deletionProtection: z.boolean(),
+        readReplicas: z.number().int().min(0).max(5),
+        monitoringIntervalSeconds: z.union([z.literal(1), z.literal(5), z.literal(10), z.literal(15), z.literal(30), z.literal(60)]),
+        performanceInsightsRetentionDays: z.number().int().refine((d) => d === 7 || d === 731 || (d % 31 === 0 && d <= 713), {
+          message: "7, 731, or a multiple of 31 up to 713",
+        }),
+        slowQueryMs: z.number().int().min(1).max(60000),
+      })
+      .strict()
+      .refine((d) => d.maxAllocatedStorageGiB >= d.allocatedStorageGiB, {
+        message: "at least allocatedStorageGiB",
+        path: ["maxAllocatedStorageGiB"],
+      }),
+    cache: z
+      .object({
+        engineVersion: z.string().regex(/^7\.\d+$/, "a Redis 7 version such as 7.1"),
+        nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "an ElastiCache node type such as cache.r7g.large"),
+        replicas: z.number().int().min(1).max(5),
+        snapshotRetentionDays: z.number().int().min(1).max(35),
+      })
+      .strict(),
+    /** Recovery objectives the DR drill measures against. */
+    recovery: z
+      .object({
+        rtoSeconds: z.object({ database: z.number().positive(), cache: z.number().positive() }).strict(),
+        rpoSeconds: z.number().min(0),
+      })
+      .strict(),
+  })
+  .strict()
+  .superRefine((env, ctx) => {
+    if (env.network.natGateways === "per-az" && env.network.azCount < 2) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["network", "azCount"], message: "at least 2 with per-az NAT gateways" });
+    }
+    if (env.tags.environment !== env.name) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["tags", "environment"], message: `equal to the environment name "${env.name}"` });
+    }
+  });
+
+/** The configuration of one environment, after validation. */
+export type EnvironmentConfig = z.infer<typeof environmentSchema>;
+/** What `config/<env>.ts` files write: the same shape before defaults are applied. */
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+
+/** The per-account Terraform state store created by the `bootstrap` stack. */
+export const stateStoreSchema = z
+  .object({
+    account: z.object({ id: accountId, region }).strict(),
+    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "an S3 bucket name"),
+    kmsAlias: z.string().regex(/^alias\/[a-zA-Z0-9/_-]+$/, "a KMS alias such as alias/terraform-state"),
+    noncurrentVersionDays: z.number().int().min(1).max(3650),
+    tags: z.record(z.string(), z.string()),
+  })
+  .strict();
+export type StateStoreConfig = z.infer<typeof stateStoreSchema>;
+
+/** Raised when a config value is invalid; the message is one line. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+function describe(value: unknown): string {
+  const text = JSON.stringify(value);
+  return text === undefined ? "undefined" : text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = input;
+  for (const key of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Parse `input` with `schema`; on failure throw a one-line ConfigError for the first issue. */
+export function parseConfig<T extends z.ZodTypeAny>(schema: T, label: string, input: unknown): z.infer<T> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue.path.join(".") || "(root)";
+  const received = valueAt(input, issue.path);
+  let allowed = issue.message;
+  if (issue.code === z.ZodIssueCode.invalid_enum_value) allowed = `one of ${issue.options.map(String).join(", ")}`;
+  else if (issue.code === z.ZodIssueCode.unrecognized_keys) allowed = `no unknown keys (got ${issue.keys.join(", ")})`;
+  else if (issue.code === z.ZodIssueCode.too_small) allowed = `at least ${issue.minimum}${issue.type === "array" ? " item(s)" : ""}`;
+  else if (issue.code === z.ZodIssueCode.too_big) allowed = `at most ${issue.maximum}${issue.type === "array" ? " item(s)" : ""}`;
+  else if (issue.code === z.ZodIssueCode.invalid_type) allowed = `a ${issue.expected}`;
+  throw new ConfigError(`${label}: ${path} is ${describe(received)}; expected ${allowed}`);
+}
+
+export function loadEnvironment(input: EnvironmentInput | unknown): EnvironmentConfig {
+  const label = typeof (input as { name?: unknown })?.name === "string" ? `config/${(input as { name: string }).name}` : "config";
+  return parseConfig(environmentSchema, label, input);
+}

@@ -1,0 +1,111 @@
+/**
+ * The catalog of the system's services: what Groundwork deploys, scales,
+ * observes and secures. Registry repositories, Helm releases, alerts, load
+ * scenarios and network policies are all generated from this list.
+ */
+import { z } from "zod";
+import { parseConfig } from "./schema";
+
+const serviceName = z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "a DNS label such as api-gateway");
+
+export const serviceSchema = z
+  .object({
+    name: serviceName,
+    description: z.string().min(10),
+    /** ECR repository name; images are pushed with immutable tags. */
+    repository: z.string().regex(/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, "an ECR repository name"),
+    port: z.number().int().min(1024).max(65535),
+    /** Whether the service is reachable from the internet through the ingress. */
+    public: z.boolean(),
+    resources: z
+      .object({
+        cpuMillicores: z.number().int().min(50),
+        memoryMiB: z.number().int().min(64),
+      })
+      .strict(),
+    scaling: z.object({ minReplicas: z.number().int().min(2), maxReplicas: z.number().int().min(2) }).strict(),
+    slo: z
+      .object({
+        availability: z.number().gt(0.9).lt(1),
+        latencyP95Ms: z.number().positive(),
+        /** Expected steady-state load per service (1x in load tests). */
+        expectedRps: z.number().positive(),
+        minThroughputRps: z.number().positive(),
+      })
+      .strict(),
+    /** Services this one calls; network policies allow exactly these edges. */
+    calls: z.array(serviceName),
+    /** Backing stores this service uses. */
+    uses: z.array(z.enum(["postgres", "redis"])),
+  })
+  .strict()
+  .refine((s) => s.scaling.minReplicas <= s.scaling.maxReplicas, { message: "minReplicas <= maxReplicas", path: ["scaling"] });
+
+export type Service = z.infer<typeof serviceSchema>;
+
+const catalog = [
+  {
+    name: "api-gateway",
+    description: "Public HTTP entry point: authentication, rate limiting and routing to the internal services.",
+    repository: "groundwork/api-gateway",
+    port: 8080,
+    public: true,
+    resources: { cpuMillicores: 500, memoryMiB: 512 },
+    scaling: { minReplicas: 3, maxReplicas: 20 },
+    slo: { availability: 0.999, latencyP95Ms: 200, expectedRps: 1000, minThroughputRps: 1000 },
+    calls: ["content-processing", "ai-orchestrator", "event-processor"],
+    uses: ["redis"],
+  },
+  {
+    name: "content-processing",
+    description: "Parses, normalises and stores uploaded content.",
+    repository: "groundwork/content-processing",
+    port: 8080,
+    public: false,
+    resources: { cpuMillicores: 1000, memoryMiB: 1024 },
+    scaling: { minReplicas: 2, maxReplicas: 15 },
+    slo: { availability: 0.999, latencyP95Ms: 200, expectedRps: 1000, minThroughputRps: 1000 },
+    calls: ["event-processor"],
+    uses: ["postgres", "redis"],
+  },
+  {
+    name: "ai-orchestrator",
+    description: "Routes LLM calls to providers and accounts their cost per request and per tenant.",
+    repository: "groundwork/ai-orchestrator",
+    port: 8080,
+    public: false,
+    resources: { cpuMillicores: 500, memoryMiB: 1024 },
+    scaling: { minReplicas: 2, maxReplicas: 15 },
+    slo: { availability: 0.995, latencyP95Ms: 200, expectedRps: 1000, minThroughputRps: 1000 },
+    calls: ["event-processor"],
+    uses: ["postgres", "redis"],
+  },
+  {
+    name: "event-processor",
+    description: "Consumes domain events from Redis streams and applies them to PostgreSQL within one second.",
+    repository: "groundwork/event-processor",
+    port: 8080,
+    public: false,
+    resources: { cpuMillicores: 500, memoryMiB: 512 },
+    scaling: { minReplicas: 2, maxReplicas: 12 },
+    slo: { availability: 0.999, latencyP95Ms: 200, expectedRps: 1000, minThroughputRps: 1000 },
+    calls: [],
+    uses: ["postgres", "redis"],
+  },
+] satisfies z.input<typeof serviceSchema>[];
+
+function loadCatalog(input: unknown[]): readonly Service[] {
+  const list = input.map((s, i) => parseConfig(serviceSchema, `config/services[${i}]`, s));
+  const names = new Set(list.map((s) => s.name));
+  if (names.size !== list.length) throw new Error("config/services: service names must be unique");
+  for (const s of list) {
+    for (const callee of s.calls) {
+      if (!names.has(callee)) {
+        throw new Error(`config/services: ${s.name}.calls names "${callee}"; expected one of ${[...names].join(", ")}`);
+      }
+    }
+  }
+  return list;
+}
+
+export const services: readonly Service[] = loadCatalog(catalog);
