@@ -167,11 +167,13 @@ export function parseConfig<T extends z.ZodTypeAny>(schema: T, label: string, in
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const path = issue.path.join(".") || "(root)";
-  const received = valueAt(input, issue.path);
+  // For an unknown key, point at the key itself: that is the typo to fix.
+  const at = issue.code === z.ZodIssueCode.unrecognized_keys ? [...issue.path, issue.keys[0]] : issue.path;
+  const path = at.join(".") || "(root)";
+  const received = valueAt(input, at);
   let allowed = issue.message;
   if (issue.code === z.ZodIssueCode.invalid_enum_value) allowed = `one of ${issue.options.map(String).join(", ")}`;
-  else if (issue.code === z.ZodIssueCode.unrecognized_keys) allowed = `no unknown keys (got ${issue.keys.join(", ")})`;
+  else if (issue.code === z.ZodIssueCode.unrecognized_keys) allowed = "no such field (check its spelling against EnvironmentConfig)";
   else if (issue.code === z.ZodIssueCode.too_small) allowed = `at least ${issue.minimum}${issue.type === "array" ? " item(s)" : ""}`;
   else if (issue.code === z.ZodIssueCode.too_big) allowed = `at most ${issue.maximum}${issue.type === "array" ? " item(s)" : ""}`;
   else if (issue.code === z.ZodIssueCode.invalid_type) allowed = `a ${issue.expected}`;

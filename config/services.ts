@@ -4,7 +4,7 @@
  * scenarios and network policies are all generated from this list.
  */
 import { z } from "zod";
-import { parseConfig } from "./schema";
+import { ConfigError, parseConfig } from "./schema";
 
 const serviceName = z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "a DNS label such as api-gateway");
 
@@ -97,11 +97,11 @@ const catalog = [
 function loadCatalog(input: unknown[]): readonly Service[] {
   const list = input.map((s, i) => parseConfig(serviceSchema, `config/services[${i}]`, s));
   const names = new Set(list.map((s) => s.name));
-  if (names.size !== list.length) throw new Error("config/services: service names must be unique");
+  if (names.size !== list.length) throw new ConfigError(`config/services: names are ${JSON.stringify(list.map((s) => s.name))}; expected unique names`);
   for (const s of list) {
     for (const callee of s.calls) {
       if (!names.has(callee)) {
-        throw new Error(`config/services: ${s.name}.calls names "${callee}"; expected one of ${[...names].join(", ")}`);
+        throw new ConfigError(`config/services: ${s.name}.calls names "${callee}"; expected one of ${[...names].join(", ")}`);
       }
     }
   }

@@ -1,0 +1,118 @@
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { resourceNames } from "../config/naming";
+import type { EnvironmentConfig, StateStoreConfig } from "../config/schema";
+import type { Service } from "../config/services";
+import { Cache } from "../modules/cache/cache";
+import { Cluster } from "../modules/cluster/cluster";
+import { Database } from "../modules/database/database";
+import { Network } from "../modules/network/network";
+import { Registry } from "../modules/registry/registry";
+
+export interface EnvironmentStackProps {
+  readonly config: EnvironmentConfig;
+  readonly state: StateStoreConfig;
+  readonly services: readonly Service[];
+}
+
+/** Everything one environment runs on: network, EKS, PostgreSQL, Redis and image registry. */
+export class EnvironmentStack extends TerraformStack {
+  readonly network: Network;
+  readonly cluster: Cluster;
+  readonly database: Database;
+  readonly cache: Cache;
+
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
+    super(scope, id);
+    const { config } = props;
+    const names = resourceNames(config.name);
+
+    new S3Backend(this, {
+      bucket: props.state.bucketName,
+      key: names.stateKey,
+      region: props.state.account.region,
+      encrypt: true,
+      // The key lives in the state account: cross-account use needs the alias ARN, not the bare alias.
+      kmsKeyId: `arn:aws:kms:${props.state.account.region}:${props.state.account.id}:${props.state.kmsAlias}`,
+    });
+    // S3-native state locking (Terraform >= 1.10); CDKTF 0.21's S3Backend has no property for it.
+    this.addOverride("terraform.backend.s3.use_lockfile", true);
+
+    new AwsProvider(this, "aws", {
+      region: config.account.region,
+      allowedAccountIds: [config.account.id],
+      defaultTags: [{ tags: { ...config.tags, stack: id } }],
+    });
+
+    this.network = new Network(this, "network", {
+      name: names.prefix,
+      cidr: config.network.cidr,
+      azCount: config.network.azCount,
+      natGateways: config.network.natGateways,
+      flowLogRetentionDays: config.network.flowLogRetentionDays,
+      gatewayEndpoints: config.network.gatewayEndpoints,
+      interfaceEndpoints: config.network.interfaceEndpoints,
+      privateSubnetTags: { [`kubernetes.io/cluster/${names.cluster}`]: "shared" },
+    });
+
+    this.cluster = new Cluster(this, "cluster", {
+      name: names.cluster,
+      version: config.cluster.version,
+      subnetIds: this.network.privateSubnetIds,
+      publicEndpoint: config.cluster.publicEndpoint,
+      publicAccessCidrs: config.cluster.publicEndpoint ? config.adminCidrs : undefined,
+      adminPrincipalArns: config.cluster.adminPrincipalArns,
+      logRetentionDays: config.cluster.logRetentionDays,
+      nodeGroups: config.cluster.nodeGroups,
+    });
+
+    this.database = new Database(this, "database", {
+      identifier: names.dbInstance,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.databaseSubnetIds,
+      proxySubnetIds: this.network.privateSubnetIds,
+      clientSecurityGroupId: this.cluster.nodeSecurityGroupId,
+      engineVersion: config.database.engineVersion,
+      instanceClass: config.database.instanceClass,
+      allocatedStorageGiB: config.database.allocatedStorageGiB,
+      maxAllocatedStorageGiB: config.database.maxAllocatedStorageGiB,
+      multiAz: config.database.multiAz,
+      backupRetentionDays: config.database.backupRetentionDays,
+      deletionProtection: config.database.deletionProtection,
+      readReplicas: config.database.readReplicas,
+      monitoringIntervalSeconds: config.database.monitoringIntervalSeconds,
+      performanceInsightsRetentionDays: config.database.performanceInsightsRetentionDays,
+      slowQueryMs: config.database.slowQueryMs,
+    });
+
+    this.cache = new Cache(this, "cache", {
+      replicationGroupId: names.redisGroup,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.databaseSubnetIds,
+      clientSecurityGroupId: this.cluster.nodeSecurityGroupId,
+      engineVersion: config.cache.engineVersion,
+      nodeType: config.cache.nodeType,
+      replicas: config.cache.replicas,
+      snapshotRetentionDays: config.cache.snapshotRetentionDays,
+    });
+
+    new Registry(this, "registry", { name: names.prefix, repositories: props.services.map((s) => s.repository) });
+
+    const outputs: Record<string, { value: string; description: string }> = {
+      region: { value: config.account.region, description: "AWS region of the environment" },
+      vpc_id: { value: this.network.vpcId, description: "VPC id" },
+      cluster_name: { value: this.cluster.name, description: "EKS cluster name (aws eks update-kubeconfig --name ...)" },
+      cluster_endpoint: { value: this.cluster.endpoint, description: "Kubernetes API endpoint" },
+      db_instance_id: { value: this.database.instanceId, description: "RDS primary instance identifier (runbooks: db-failover, db-restore)" },
+      db_endpoint: { value: this.database.endpoint, description: "RDS primary endpoint (host:port)" },
+      db_proxy_endpoint: { value: this.database.proxyEndpoint, description: "RDS Proxy endpoint services connect to" },
+      db_master_secret_arn: { value: this.database.masterSecretArn, description: "Secrets Manager secret of the master user (the ARN, not the secret)" },
+      redis_replication_group_id: { value: this.cache.replicationGroupId, description: "ElastiCache replication group id (runbook: redis-failover)" },
+      redis_primary_endpoint: { value: this.cache.primaryEndpoint, description: "Redis primary endpoint" },
+      state_bucket: { value: props.state.bucketName, description: "Terraform state bucket (runbook: state-restore)" },
+      state_key: { value: names.stateKey, description: "This environment's state object key" },
+    };
+    for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
+  }
+}
