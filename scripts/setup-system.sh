@@ -13,6 +13,7 @@ command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 command -v amtool >/dev/null 2>&1 || need+=(prometheus-alertmanager)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "setup-system: all system packages present"
