@@ -46,5 +46,6 @@ export const dev = {
     slowQueryMs: 500,
   },
   cache: { engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 1, snapshotRetentionDays: 1 },
+  services: { domain: "dev.groundwork.example.com", maxReplicasCap: 4 },
   recovery: { rtoSeconds: { database: 300, cache: 120 }, rpoSeconds: 300 },
 } satisfies EnvironmentInput;

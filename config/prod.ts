@@ -49,5 +49,6 @@ export const prod = {
     slowQueryMs: 200,
   },
   cache: { engineVersion: "7.1", nodeType: "cache.r7g.large", replicas: 2, snapshotRetentionDays: 7 },
+  services: { domain: "groundwork.example.com", maxReplicasCap: 50 },
   recovery: { rtoSeconds: { database: 120, cache: 60 }, rpoSeconds: 5 },
 } satisfies EnvironmentInput;

@@ -108,6 +108,15 @@ export const environmentSchema = z
         snapshotRetentionDays: z.number().int().min(1).max(35),
       })
       .strict(),
+    /** How the catalog's services run in this environment. */
+    services: z
+      .object({
+        /** DNS zone the public services are served under (api.<domain>). */
+        domain: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, "a DNS domain such as staging.example.com"),
+        /** Upper bound on every service's HPA maximum here (dev runs small). */
+        maxReplicasCap: z.number().int().min(2).max(500),
+      })
+      .strict(),
     /** Recovery objectives the DR drill measures against. */
     recovery: z
       .object({

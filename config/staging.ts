@@ -46,5 +46,6 @@ export const staging = {
     slowQueryMs: 200,
   },
   cache: { engineVersion: "7.1", nodeType: "cache.r7g.large", replicas: 1, snapshotRetentionDays: 3 },
+  services: { domain: "staging.groundwork.example.com", maxReplicasCap: 10 },
   recovery: { rtoSeconds: { database: 180, cache: 60 }, rpoSeconds: 60 },
 } satisfies EnvironmentInput;

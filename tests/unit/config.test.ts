@@ -121,6 +121,8 @@ describe("environment parity", () => {
     "cache.nodeType",
     "cache.replicas",
     "cache.snapshotRetentionDays",
+    "services.domain",
+    "services.maxReplicasCap",
     "recovery.rtoSeconds.database",
     "recovery.rtoSeconds.cache",
     "recovery.rpoSeconds",
