@@ -1,6 +1,8 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { S3Backend, TerraformOutput, TerraformStack } from "cdktf";
-import type { Construct } from "constructs";
+import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import { Fn, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Construct } from "constructs";
 import { resourceNames } from "../config/naming";
 import type { EnvironmentConfig, StateStoreConfig } from "../config/schema";
 import type { Service } from "../config/services";
@@ -9,6 +11,8 @@ import { Cluster } from "../modules/cluster/cluster";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
 import { Registry } from "../modules/registry/registry";
+import { ServiceNamespace } from "../modules/service/namespace";
+import { PriorityClasses } from "../modules/service/priority-classes";
 
 export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
@@ -98,6 +102,30 @@ export class EnvironmentStack extends TerraformStack {
     });
 
     new Registry(this, "registry", { name: names.prefix, repositories: props.services.map((s) => s.repository) });
+
+    // Helm and Kubernetes talk to the cluster with `aws eks get-token`. The cluster
+    // name is a literal from config, so the token command is known at plan time.
+    const exec = {
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      command: "aws",
+      args: ["eks", "get-token", "--cluster-name", names.cluster, "--region", config.account.region],
+    };
+    const clusterCa = Fn.base64decode(this.cluster.certificateAuthority);
+    new HelmProvider(this, "helm", { kubernetes: { host: this.cluster.endpoint, clusterCaCertificate: clusterCa, exec } });
+    new KubernetesProvider(this, "kubernetes", { host: this.cluster.endpoint, clusterCaCertificate: clusterCa, exec: [exec] });
+
+    const ready = this.cluster.readyDependencies;
+    new PriorityClasses(this, "priority-classes", { dependsOn: ready });
+    const namespaces = new Construct(this, "namespaces");
+    for (const service of props.services) {
+      new ServiceNamespace(namespaces, service.name, {
+        name: service.name,
+        podCpuMillicores: service.resources.cpuMillicores,
+        podMemoryMiB: service.resources.memoryMiB,
+        maxReplicas: Math.min(service.scaling.maxReplicas, config.services.maxReplicasCap),
+        dependsOn: ready,
+      });
+    }
 
     const outputs: Record<string, { value: string; description: string }> = {
       region: { value: config.account.region, description: "AWS region of the environment" },

@@ -17,12 +17,28 @@ interface Validation {
   diagnostics: { severity: string; summary: string; detail?: string }[];
 }
 
-/** Write `json` as a root module without a remote backend, init from the mirror, validate. */
+const pick = (byType: Json = {}): Json => Object.fromEntries(Object.entries(byType).filter(([type]) => type.startsWith("aws_")));
+
+/**
+ * The AWS part of a stack: only the AWS provider is mirrored here, so Helm and
+ * Kubernetes resources are validated elsewhere (rendered manifests, tests/charts).
+ */
+function awsOnly(json: Json): Json {
+  const { backend: _backend, ...terraform } = json.terraform;
+  return {
+    ...json,
+    terraform: { ...terraform, required_providers: { aws: terraform.required_providers.aws } },
+    provider: { aws: json.provider.aws },
+    resource: pick(json.resource),
+    data: pick(json.data),
+  };
+}
+
+/** Write the AWS part of `json` as a root module without a remote backend, init from the mirror, validate. */
 function validate(json: Json): Validation {
   const dir = mkdtempSync(join(tmpdir(), "gw-validate-"));
   dirs.push(dir);
-  const { backend: _backend, ...terraform } = json.terraform;
-  writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ ...json, terraform }));
+  writeFileSync(join(dir, "main.tf.json"), JSON.stringify(awsOnly(json)));
   const env = { ...process.env, TF_CLI_CONFIG_FILE: resolve("terraform/offline.tfrc"), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
   execFileSync("terraform", ["init", "-backend=false", "-input=false", "-no-color"], { cwd: dir, env, stdio: "pipe" });
   try {
