@@ -47,5 +47,10 @@ export const dev = {
   },
   cache: { engineVersion: "7.1", nodeType: "cache.t4g.small", replicas: 1, snapshotRetentionDays: 1 },
   services: { domain: "dev.groundwork.example.com", maxReplicasCap: 4 },
+  edge: {
+    rateLimits: { globalPerMinute: 1000, perClientPerMinute: 100, burst: 50 },
+    cors: { allowedOrigins: ["https://app.dev.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
+    oidcIssuer: "https://auth.groundwork.example.com/",
+  },
   recovery: { rtoSeconds: { database: 300, cache: 120 }, rpoSeconds: 300 },
 } satisfies EnvironmentInput;

@@ -33,18 +33,6 @@ export type PolicyConfig = z.infer<typeof policySchema>;
 /** What this file writes, before defaults. */
 export type PolicyInput = z.input<typeof policySchema>;
 
-/**
- * The account baseline (CloudTrail, GuardDuty, Security Hub, AWS Config) is
- * checked and reported, but not enforced until the security module adds it
- * to the environment stacks. Delete this block when it lands.
- */
-const accountBaselinePending = {
-  GW_BASELINE_CLOUDTRAIL: "account baseline not yet added to the environment stacks",
-  GW_BASELINE_GUARDDUTY: "account baseline not yet added to the environment stacks",
-  GW_BASELINE_SECURITY_HUB: "account baseline not yet added to the environment stacks",
-  GW_BASELINE_CONFIG_RECORDER: "account baseline not yet added to the environment stacks",
-};
-
 /** Operators reach the EKS API from the admin CIDRs; CKV_AWS_38 still rejects 0.0.0.0/0. */
 const publicApiForOperators = {
   CKV_AWS_39: "public EKS endpoint kept for operators, restricted to config adminCidrs (CKV_AWS_38 enforced)",
@@ -59,11 +47,10 @@ const input = {
         CKV_AWS_157: "dev runs single-AZ to save cost",
         CKV_AWS_293: "dev databases are disposable and recreated from migrations",
         ...publicApiForOperators,
-        ...accountBaselinePending,
       },
     },
-    staging: { kind: "environment", notEnforced: { ...publicApiForOperators, ...accountBaselinePending } },
-    prod: { kind: "environment", notEnforced: { ...accountBaselinePending } },
+    staging: { kind: "environment", notEnforced: { ...publicApiForOperators } },
+    prod: { kind: "environment" },
     "dev-vault": { kind: "vault-config" },
     "staging-vault": { kind: "vault-config" },
     "prod-vault": { kind: "vault-config" },

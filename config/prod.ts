@@ -50,5 +50,10 @@ export const prod = {
   },
   cache: { engineVersion: "7.1", nodeType: "cache.r7g.large", replicas: 2, snapshotRetentionDays: 7 },
   services: { domain: "groundwork.example.com", maxReplicasCap: 50 },
+  edge: {
+    rateLimits: { globalPerMinute: 1000, perClientPerMinute: 100, burst: 50 },
+    cors: { allowedOrigins: ["https://app.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
+    oidcIssuer: "https://auth.groundwork.example.com/",
+  },
   recovery: { rtoSeconds: { database: 120, cache: 60 }, rpoSeconds: 5 },
 } satisfies EnvironmentInput;

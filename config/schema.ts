@@ -117,6 +117,30 @@ export const environmentSchema = z
         maxReplicasCap: z.number().int().min(2).max(500),
       })
       .strict(),
+    /** The public edge: WAF rate limits, CORS and token validation for the API. */
+    edge: z
+      .object({
+        rateLimits: z
+          .object({
+            /** Requests per minute across all clients (WAF, global). */
+            globalPerMinute: z.number().int().min(10),
+            /** Requests per minute from one client IP (WAF). */
+            perClientPerMinute: z.number().int().min(10),
+            /** Requests a client may burst above its rate (enforced by the API gateway's token bucket; WAF has no burst). */
+            burst: z.number().int().min(1),
+          })
+          .strict(),
+        cors: z
+          .object({
+            allowedOrigins: z.array(z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d+)?$/, "an https origin such as https://app.example.com")).min(1),
+            allowedMethods: z.array(z.enum(["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"])).min(1),
+            allowedHeaders: z.array(z.string().regex(/^[A-Za-z0-9-]+$/, "an HTTP header name")).min(1),
+          })
+          .strict(),
+        /** OIDC issuer whose JWTs the edge accepts for the API. */
+        oidcIssuer: z.string().regex(/^https:\/\/[^\s]+$/, "an https URL"),
+      })
+      .strict(),
     /** Recovery objectives the DR drill measures against. */
     recovery: z
       .object({

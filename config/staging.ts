@@ -47,5 +47,10 @@ export const staging = {
   },
   cache: { engineVersion: "7.1", nodeType: "cache.r7g.large", replicas: 1, snapshotRetentionDays: 3 },
   services: { domain: "staging.groundwork.example.com", maxReplicasCap: 10 },
+  edge: {
+    rateLimits: { globalPerMinute: 1000, perClientPerMinute: 100, burst: 50 },
+    cors: { allowedOrigins: ["https://app.staging.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
+    oidcIssuer: "https://auth.groundwork.example.com/",
+  },
   recovery: { rtoSeconds: { database: 180, cache: 60 }, rpoSeconds: 60 },
 } satisfies EnvironmentInput;

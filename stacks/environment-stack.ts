@@ -11,6 +11,8 @@ import { Cluster } from "../modules/cluster/cluster";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
 import { Registry } from "../modules/registry/registry";
+import { AccountBaseline } from "../modules/security/account-baseline";
+import { WebAcl } from "../modules/security/web-acl";
 import { ServiceNamespace } from "../modules/service/namespace";
 import { PriorityClasses } from "../modules/service/priority-classes";
 
@@ -101,6 +103,16 @@ export class EnvironmentStack extends TerraformStack {
       snapshotRetentionDays: config.cache.snapshotRetentionDays,
     });
 
+    const baseline = new AccountBaseline(this, "baseline", {
+      name: names.prefix,
+      auditBucketName: `${names.prefix}-audit-${config.account.id}`,
+    });
+    const webAcl = new WebAcl(this, "web-acl", {
+      name: `${names.prefix}-public`,
+      globalRequestsPerMinute: config.edge.rateLimits.globalPerMinute,
+      perClientRequestsPerMinute: config.edge.rateLimits.perClientPerMinute,
+    });
+
     new Registry(this, "registry", { name: names.prefix, repositories: props.services.map((s) => s.repository) });
 
     // Helm and Kubernetes talk to the cluster with `aws eks get-token`. The cluster
@@ -140,6 +152,8 @@ export class EnvironmentStack extends TerraformStack {
       redis_primary_endpoint: { value: this.cache.primaryEndpoint, description: "Redis primary endpoint" },
       state_bucket: { value: props.state.bucketName, description: "Terraform state bucket (runbook: state-restore)" },
       state_key: { value: names.stateKey, description: "This environment's state object key" },
+      web_acl_arn: { value: webAcl.arn, description: "WAF web ACL for the public load balancer (Ingress annotation)" },
+      audit_bucket: { value: baseline.auditBucketName, description: "CloudTrail and AWS Config bucket" },
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
   }

@@ -41,6 +41,8 @@ export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly bucketName: string;
   readonly arn: string;
+  /** The bucket policy; depend on it before a service writes to the bucket. */
+  readonly policy: S3BucketPolicy;
 
   constructor(scope: Construct, id: string, props: SecureBucketProps) {
     super(scope, id);
@@ -92,7 +94,7 @@ export class SecureBucket extends Construct {
     // Literal ARNs (not references) so the policy reads plainly in the plan.
     const arn = `arn:${partition}:s3:::${props.bucketName}`;
     const objectsArn = `${arn}/*`;
-    new S3BucketPolicy(this, "policy", {
+    this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,
       policy: JSON.stringify({
         Version: "2012-10-17",

@@ -123,6 +123,7 @@ describe("environment parity", () => {
     "cache.snapshotRetentionDays",
     "services.domain",
     "services.maxReplicasCap",
+    "edge.cors.allowedOrigins",
     "recovery.rtoSeconds.database",
     "recovery.rtoSeconds.cache",
     "recovery.rpoSeconds",

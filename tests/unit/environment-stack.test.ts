@@ -39,6 +39,8 @@ describe.each(["dev", "staging", "prod"] as const)("%s stack", (env) => {
         "state_bucket",
         "state_key",
         "vpc_id",
+        "web_acl_arn",
+        "audit_bucket",
       ].sort(),
     );
     expect(stack.json.output.state_bucket.value).toBe(stateStore.bucketName);
