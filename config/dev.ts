@@ -52,5 +52,6 @@ export const dev = {
     cors: { allowedOrigins: ["https://app.dev.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
-  recovery: { rtoSeconds: { database: 300, cache: 120 }, rpoSeconds: 300 },
+  cost: { clusterUsdPerMonth: 3000, aiUsdPerDay: 50 },
+  recovery: { rtoSeconds: { database: 300, cache: 120 }, rpoSeconds: 300, backupRpoSeconds: 3600 },
 } satisfies EnvironmentInput;

@@ -55,5 +55,6 @@ export const prod = {
     cors: { allowedOrigins: ["https://app.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
-  recovery: { rtoSeconds: { database: 120, cache: 60 }, rpoSeconds: 5 },
+  cost: { clusterUsdPerMonth: 25000, aiUsdPerDay: 2000 },
+  recovery: { rtoSeconds: { database: 120, cache: 60 }, rpoSeconds: 5, backupRpoSeconds: 600 },
 } satisfies EnvironmentInput;

@@ -141,11 +141,22 @@ export const environmentSchema = z
         oidcIssuer: z.string().regex(/^https:\/\/[^\s]+$/, "an https URL"),
       })
       .strict(),
+    /** Spend the cost alerts hold this environment to. */
+    cost: z
+      .object({
+        /** EKS compute (OpenCost), USD per month. */
+        clusterUsdPerMonth: z.number().positive(),
+        /** LLM provider spend of ai-orchestrator, USD per day. */
+        aiUsdPerDay: z.number().positive(),
+      })
+      .strict(),
     /** Recovery objectives the DR drill measures against. */
     recovery: z
       .object({
         rtoSeconds: z.object({ database: z.number().positive(), cache: z.number().positive() }).strict(),
         rpoSeconds: z.number().min(0),
+        /** Oldest acceptable age of the newest backup recovery point (PITR, snapshots); alerts fire beyond it. */
+        backupRpoSeconds: z.number().positive(),
       })
       .strict(),
   })

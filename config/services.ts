@@ -12,6 +12,8 @@ export const serviceSchema = z
   .object({
     name: serviceName,
     description: z.string().min(10),
+    /** Owning team: alerts carry it and Alertmanager routes on it. */
+    team: z.enum(["platform", "backend", "ai"]),
     /** ECR repository name; images are pushed with immutable tags. */
     repository: z.string().regex(/^[a-z0-9]+(?:[._/-][a-z0-9]+)*$/, "an ECR repository name"),
     port: z.number().int().min(1024).max(65535),
@@ -46,6 +48,7 @@ export type Service = z.infer<typeof serviceSchema>;
 const catalog = [
   {
     name: "api-gateway",
+    team: "backend",
     description: "Public HTTP entry point: authentication, rate limiting and routing to the internal services.",
     repository: "groundwork/api-gateway",
     port: 8080,
@@ -58,6 +61,7 @@ const catalog = [
   },
   {
     name: "content-processing",
+    team: "backend",
     description: "Parses, normalises and stores uploaded content.",
     repository: "groundwork/content-processing",
     port: 8080,
@@ -70,6 +74,7 @@ const catalog = [
   },
   {
     name: "ai-orchestrator",
+    team: "ai",
     description: "Routes LLM calls to providers and accounts their cost per request and per tenant.",
     repository: "groundwork/ai-orchestrator",
     port: 8080,
@@ -82,6 +87,7 @@ const catalog = [
   },
   {
     name: "event-processor",
+    team: "backend",
     description: "Consumes domain events from Redis streams and applies them to PostgreSQL within one second.",
     repository: "groundwork/event-processor",
     port: 8080,

@@ -52,5 +52,6 @@ export const staging = {
     cors: { allowedOrigins: ["https://app.staging.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
-  recovery: { rtoSeconds: { database: 180, cache: 60 }, rpoSeconds: 60 },
+  cost: { clusterUsdPerMonth: 6000, aiUsdPerDay: 200 },
+  recovery: { rtoSeconds: { database: 180, cache: 60 }, rpoSeconds: 60, backupRpoSeconds: 900 },
 } satisfies EnvironmentInput;

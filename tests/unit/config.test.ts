@@ -127,6 +127,9 @@ describe("environment parity", () => {
     "recovery.rtoSeconds.database",
     "recovery.rtoSeconds.cache",
     "recovery.rpoSeconds",
+    "recovery.backupRpoSeconds",
+    "cost.clusterUsdPerMonth",
+    "cost.aiUsdPerDay",
   ]);
 
   /** Leaf paths whose values differ between a and b (arrays compared whole). */
