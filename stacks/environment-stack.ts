@@ -11,6 +11,7 @@ import { Cluster } from "../modules/cluster/cluster";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
 import { Registry } from "../modules/registry/registry";
+import { FaultInjection } from "../modules/resilience/fault-injection";
 import { AccountBaseline } from "../modules/security/account-baseline";
 import { WebAcl } from "../modules/security/web-acl";
 import { ServiceNamespace } from "../modules/service/namespace";
@@ -113,6 +114,16 @@ export class EnvironmentStack extends TerraformStack {
       perClientRequestsPerMinute: config.edge.rateLimits.perClientPerMinute,
     });
 
+    const faults = new FaultInjection(this, "fault-injection", {
+      name: names.prefix,
+      clusterName: names.cluster,
+      nodeGroupNames: config.cluster.nodeGroups.map((g) => g.name),
+      dbInstanceId: names.dbInstance,
+      disruptedZone: this.network.zoneNames[0],
+      targetTag: { key: "environment", value: config.tags.environment },
+      stressedService: props.services[0].name,
+    });
+
     new Registry(this, "registry", { name: names.prefix, repositories: props.services.map((s) => s.repository) });
 
     // Helm and Kubernetes talk to the cluster with `aws eks get-token`. The cluster
@@ -139,7 +150,7 @@ export class EnvironmentStack extends TerraformStack {
       });
     }
 
-    const outputs: Record<string, { value: string; description: string }> = {
+    const outputs: Record<string, { value: unknown; description: string }> = {
       region: { value: config.account.region, description: "AWS region of the environment" },
       vpc_id: { value: this.network.vpcId, description: "VPC id" },
       cluster_name: { value: this.cluster.name, description: "EKS cluster name (aws eks update-kubeconfig --name ...)" },
@@ -154,6 +165,7 @@ export class EnvironmentStack extends TerraformStack {
       state_key: { value: names.stateKey, description: "This environment's state object key" },
       web_acl_arn: { value: webAcl.arn, description: "WAF web ACL for the public load balancer (Ingress annotation)" },
       audit_bucket: { value: baseline.auditBucketName, description: "CloudTrail and AWS Config bucket" },
+      fis_experiment_templates: { value: faults.templateIds, description: "FIS experiment template id by experiment name (runbook: chaos)" },
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);
   }

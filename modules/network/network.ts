@@ -69,6 +69,8 @@ export class Network extends Construct {
   readonly publicSubnetIds: string[] = [];
   readonly privateSubnetIds: string[] = [];
   readonly databaseSubnetIds: string[] = [];
+  /** Availability zone names, in subnet order (known at apply time). */
+  readonly zoneNames: string[] = [];
   readonly natGatewayCount: number;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -118,6 +120,7 @@ export class Network extends Construct {
     for (let i = 0; i < azCount; i++) {
       const az = new Construct(this, `az${i + 1}`);
       const zone = Fn.element(zones.names, i);
+      this.zoneNames.push(zone);
 
       const publicSubnet = new Subnet(az, "public", {
         vpcId: this.vpc.id,

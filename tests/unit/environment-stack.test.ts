@@ -41,6 +41,7 @@ describe.each(["dev", "staging", "prod"] as const)("%s stack", (env) => {
         "vpc_id",
         "web_acl_arn",
         "audit_bucket",
+        "fis_experiment_templates",
       ].sort(),
     );
     expect(stack.json.output.state_bucket.value).toBe(stateStore.bucketName);
