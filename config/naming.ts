@@ -16,6 +16,15 @@ export interface ResourceNames {
   readonly redisGroup: string;
   /** Key of the environment's state object in the state bucket. */
   readonly stateKey: string;
+  /** Bucket of Vault's Raft snapshots in the environment's account. */
+  readonly vaultSnapshotBucket: (accountId: string) => string;
+  /** Bucket of CloudTrail and AWS Config logs in the environment's account. */
+  readonly auditBucket: (accountId: string) => string;
+}
+
+/** Deterministic name of an environment's Vault snapshot bucket (S3 names are global). */
+export function vaultSnapshotBucketName(prefix: string, accountId: string): string {
+  return `${prefix}-vault-snapshots-${accountId}`;
 }
 
 export function resourceNames(env: EnvironmentName): ResourceNames {
@@ -28,5 +37,7 @@ export function resourceNames(env: EnvironmentName): ResourceNames {
     dbProxy: prefix,
     redisGroup: prefix,
     stateKey: `${env}/terraform.tfstate`,
+    vaultSnapshotBucket: (accountId) => vaultSnapshotBucketName(prefix, accountId),
+    auditBucket: (accountId) => `${prefix}-audit-${accountId}`,
   };
 }

@@ -106,7 +106,7 @@ export class EnvironmentStack extends TerraformStack {
 
     const baseline = new AccountBaseline(this, "baseline", {
       name: names.prefix,
-      auditBucketName: `${names.prefix}-audit-${config.account.id}`,
+      auditBucketName: names.auditBucket(config.account.id),
     });
     const webAcl = new WebAcl(this, "web-acl", {
       name: `${names.prefix}-public`,

@@ -17,8 +17,8 @@ describe("fault injection experiments", () => {
       expect(t.stop_condition.every((c: any) => c.source === "aws:cloudwatch:alarm" && /aws_cloudwatch_metric_alarm/.test(c.value))).toBe(true);
     }
     const alarms = Object.values(stack.resources("aws_cloudwatch_metric_alarm"));
-    expect(alarms.find((a) => a.alarm_name === "groundwork-staging-fis-stop-5xx").metric_query[0].expression).toContain("HTTPCode_Target_5XX_Count");
-    expect(alarms.find((a) => a.alarm_name === "groundwork-staging-fis-stop-database").dimensions).toEqual({ DBInstanceIdentifier: "groundwork-staging" });
+    expect(alarms.find((a) => a.alarm_name === "groundwork-staging-fis-stop-5xx")!.metric_query[0].expression).toContain("HTTPCode_Target_5XX_Count");
+    expect(alarms.find((a) => a.alarm_name === "groundwork-staging-fis-stop-database")!.dimensions).toEqual({ DBInstanceIdentifier: "groundwork-staging" });
   });
 
   it("terminates a third of each configured node group's instances", () => {

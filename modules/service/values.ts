@@ -1,0 +1,311 @@
+/**
+ * Values for the in-repo Helm chart `charts/microservice`, derived from the
+ * service catalog (config/services.ts) and the environment. The HelmRelease
+ * construct passes `microserviceValues(...)` to the chart as-is; the chart's
+ * values.schema.json checks the same shape again at install time.
+ */
+import type { EnvironmentConfig, EnvironmentName } from "../../config/schema";
+import type { Service } from "../../config/services";
+import { cidrSubnet } from "../network/cidr";
+import { PRIORITY_CLASSES } from "./priority-classes";
+
+/** Path of the chart, relative to the repository root. */
+export const MICROSERVICE_CHART_PATH = "charts/microservice";
+
+/** VPA update modes the chart accepts. "Off" only recommends. */
+export type VpaUpdateMode = "Off" | "Initial" | "Recreate" | "InPlaceOrRecreate";
+
+/** Kubernetes CPU and memory quantities. */
+export interface ResourceQuantities {
+  readonly cpu: string;
+  readonly memory: string;
+}
+
+/** Egress to an address outside the cluster (for example a third-party API). */
+export interface ExternalEgress {
+  readonly cidr: string;
+  readonly port: number;
+}
+
+/**
+ * The chart's values: exactly the keys of charts/microservice/values.yaml
+ * (documented there). tests/charts checks the two stay identical.
+ */
+export interface MicroserviceValues {
+  readonly name: string;
+  readonly namespace: string;
+  readonly environment: EnvironmentName;
+  readonly port: number;
+  readonly image: { readonly registry: string; readonly repository: string; readonly tag: string; readonly pullPolicy: "Always" | "IfNotPresent" | "Never" };
+  readonly resources: { readonly requests: ResourceQuantities; readonly limits: ResourceQuantities };
+  readonly env: Readonly<Record<string, string>>;
+  readonly probes: { readonly readinessPath: string; readonly livenessPath: string; readonly startupTimeoutSeconds: number };
+  readonly priorityClassName: (typeof PRIORITY_CLASSES)[keyof typeof PRIORITY_CLASSES];
+  readonly terminationGracePeriodSeconds: number;
+  readonly securityContext: { readonly runAsUser: number; readonly runAsGroup: number };
+  readonly serviceAccount: { readonly annotations: Readonly<Record<string, string>>; readonly automountToken: boolean };
+  readonly rollout: {
+    readonly autoPromotionEnabled: boolean;
+    readonly scaleDownDelaySeconds: number;
+    readonly abortScaleDownDelaySeconds: number;
+    readonly progressDeadlineSeconds: number;
+    readonly revisionHistoryLimit: number;
+  };
+  readonly analysis: {
+    readonly prometheusAddress: string;
+    readonly minSuccessRate: number;
+    readonly maxLatencyP95Ms: number;
+    readonly statusCodeLabel: string;
+    readonly window: string;
+    readonly interval: string;
+    readonly count: number;
+    readonly initialDelay: string;
+    readonly failureLimit: number;
+  };
+  readonly autoscaling: {
+    readonly minReplicas: number;
+    readonly maxReplicas: number;
+    readonly targetCPUUtilizationPercentage: number;
+    readonly targetMemoryUtilizationPercentage: number;
+    readonly requestsPerSecond: { readonly metricName: string; readonly targetAveragePerPod: number };
+  };
+  readonly verticalAutoscaling: { readonly updateMode: VpaUpdateMode; readonly controlledResources: readonly ("cpu" | "memory")[] };
+  readonly podDisruptionBudget: { readonly maxUnavailable: number };
+  readonly ingress: { readonly enabled: boolean; readonly className: string; readonly host: string; readonly clusterIssuer: string };
+  readonly metrics: { readonly serviceMonitor: boolean; readonly path: string; readonly interval: string };
+  readonly networkPolicy: {
+    readonly callers: readonly { readonly name: string; readonly namespace: string }[];
+    readonly callees: readonly { readonly name: string; readonly namespace: string; readonly port: number }[];
+    readonly ingressControllerNamespace: string;
+    readonly prometheusNamespace: string;
+    readonly dnsNamespace: string;
+    readonly postgres: boolean;
+    readonly redis: boolean;
+    readonly databaseCidrs: readonly string[];
+    readonly externalEgress: readonly ExternalEgress[];
+  };
+  readonly vault: {
+    readonly enabled: boolean;
+    readonly role: string;
+    readonly authPath: string;
+    readonly secrets: readonly { readonly name: string; readonly path: string }[];
+    readonly namespace: string;
+    readonly caSecretName: string;
+  };
+}
+
+/** How every service runs in one environment: what the catalog does not say. */
+export interface ServiceDeployment {
+  readonly environment: EnvironmentName;
+  /** ECR registry host: `<account>.dkr.ecr.<region>.amazonaws.com`. */
+  readonly imageRegistry: string;
+  /** Immutable image tag deployed (a git SHA or release version); never `latest`. */
+  readonly imageTag: string;
+  /** DNS zone of the public services: `api.<domain>` for the API gateway, `<service>.<domain>` otherwise. */
+  readonly domain: string;
+  /** Upper bound on every service's HPA maximum. */
+  readonly maxReplicasCap: number;
+  /** In-cluster Prometheus: URL for the AnalysisTemplate, namespace for the scrape NetworkPolicy. */
+  readonly prometheus: { readonly address: string; readonly namespace: string };
+  /** CIDRs of the VPC's database subnets (PostgreSQL 5432, Redis 6379). */
+  readonly databaseCidrs: readonly string[];
+  /**
+   * Vault Agent injection. A service that uses PostgreSQL logs in with role
+   * `<service>` and reads `<databaseMount>/creds/<service>` (dynamic
+   * credentials). `caSecretName` names a Secret with Vault's CA (`ca.crt`) in
+   * each service namespace; empty trusts the system CAs.
+   */
+  readonly vault: { readonly namespace: string; readonly authPath: string; readonly databaseMount: string; readonly caSecretName: string };
+  /** Ingress controller and certificate issuer for public services. */
+  readonly ingress: { readonly className: string; readonly controllerNamespace: string; readonly clusterIssuer: string };
+  /**
+   * Namespace each service is released in. NetworkPolicies select peers there,
+   * and Vault's Kubernetes auth role binds the service account there.
+   * @default - one namespace per service, named after it (as `VaultConfiguration`'s default identity)
+   */
+  readonly serviceNamespace?: (service: string) => string;
+  /**
+   * Pods metric (from prometheus-adapter) the HPA also scales on, targeting
+   * `expectedRps / minReplicas` per pod.
+   * @default - no requests-per-second metric (CPU and memory only)
+   */
+  readonly requestsPerSecondMetric?: string;
+  /**
+   * Per-service VPA opt-in by service name. A mode other than "Off" lets the
+   * VPA set memory requests, and the HPA then scales on CPU only.
+   * @default - every service "Off" (recommendations only)
+   */
+  readonly verticalAutoscaling?: Readonly<Record<string, VpaUpdateMode>>;
+  /**
+   * Per-service egress outside the cluster by service name (for example an
+   * LLM provider's API).
+   * @default - none
+   */
+  readonly externalEgress?: Readonly<Record<string, readonly ExternalEgress[]>>;
+}
+
+/** Names of the platform releases the chart talks to; the platform stack must match them. */
+export const PLATFORM_DEFAULTS = {
+  prometheus: { address: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090", namespace: "monitoring" },
+  vault: { namespace: "vault", authPath: "auth/kubernetes", databaseMount: "database", caSecretName: "vault-ca" },
+  ingress: { className: "nginx", controllerNamespace: "ingress-nginx", clusterIssuer: "letsencrypt" },
+} as const;
+
+const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const REGISTRY = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/;
+const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+
+/** Refuses a mutable or malformed image tag with a one-line message. */
+function checkImageTag(tag: string): void {
+  if (tag === "" || tag.toLowerCase() === "latest") {
+    throw new Error(`imageTag is ${JSON.stringify(tag)}; expected an immutable tag such as a git SHA or release version, never "latest" or empty`);
+  }
+  if (!IMAGE_TAG.test(tag)) throw new Error(`imageTag is ${JSON.stringify(tag)}; expected a Docker tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`);
+}
+
+function checkServiceNames(what: string, names: Iterable<string>, catalog: readonly Service[]): void {
+  const known = new Set(catalog.map((s) => s.name));
+  for (const name of names) {
+    if (!known.has(name)) throw new Error(`${what} names service "${name}"; expected one of ${[...known].join(", ")}`);
+  }
+}
+
+/**
+ * The chart values for one service in one environment.
+ *
+ * HPA: max = min(catalog max, environment cap), min = min(catalog min, max).
+ * NetworkPolicy: callers are the catalog services whose `calls` name this
+ * one; callees are its own `calls`. Database credentials come from Vault.
+ *
+ * @throws Error with a one-line message for a bad image tag, registry,
+ *   domain or cap, or for a service or name missing from the catalog.
+ */
+export function microserviceValues(service: Service, deployment: ServiceDeployment, catalog: readonly Service[]): MicroserviceValues {
+  checkImageTag(deployment.imageTag);
+  if (!REGISTRY.test(deployment.imageRegistry)) {
+    throw new Error(`imageRegistry is ${JSON.stringify(deployment.imageRegistry)}; expected <account>.dkr.ecr.<region>.amazonaws.com`);
+  }
+  if (!DOMAIN.test(deployment.domain)) throw new Error(`domain is ${JSON.stringify(deployment.domain)}; expected a DNS domain such as staging.example.com`);
+  if (!Number.isInteger(deployment.maxReplicasCap) || deployment.maxReplicasCap < 2) {
+    throw new Error(`maxReplicasCap is ${deployment.maxReplicasCap}; expected an integer of at least 2 (a PodDisruptionBudget needs two replicas)`);
+  }
+  checkServiceNames("microserviceValues: service", [service.name], catalog);
+  checkServiceNames(`${service.name}.calls`, service.calls, catalog);
+  checkServiceNames("verticalAutoscaling", Object.keys(deployment.verticalAutoscaling ?? {}), catalog);
+  checkServiceNames("externalEgress", Object.keys(deployment.externalEgress ?? {}), catalog);
+  const usesPostgres = service.uses.includes("postgres");
+  const usesRedis = service.uses.includes("redis");
+  if ((usesPostgres || usesRedis) && deployment.databaseCidrs.length === 0) {
+    throw new Error(`databaseCidrs is empty; expected the VPC database subnet CIDRs (${service.name} uses ${service.uses.join(", ")})`);
+  }
+
+  const maxReplicas = Math.min(service.scaling.maxReplicas, deployment.maxReplicasCap);
+  const minReplicas = Math.min(service.scaling.minReplicas, maxReplicas);
+  const vpaMode = deployment.verticalAutoscaling?.[service.name] ?? "Off";
+  const namespaceOf = deployment.serviceNamespace ?? ((name: string) => name);
+  const cpu = `${service.resources.cpuMillicores}m`;
+  const memory = `${service.resources.memoryMiB}Mi`;
+
+  return {
+    name: service.name,
+    namespace: namespaceOf(service.name),
+    environment: deployment.environment,
+    port: service.port,
+    image: { registry: deployment.imageRegistry, repository: service.repository, tag: deployment.imageTag, pullPolicy: "IfNotPresent" },
+    // Requests = limits: Guaranteed QoS, so the catalog's numbers are what the pod gets.
+    resources: { requests: { cpu, memory }, limits: { cpu, memory } },
+    env: {},
+    probes: { readinessPath: "/ready", livenessPath: "/healthz", startupTimeoutSeconds: 120 },
+    priorityClassName: PRIORITY_CLASSES.services,
+    terminationGracePeriodSeconds: 30,
+    securityContext: { runAsUser: 65532, runAsGroup: 65532 },
+    serviceAccount: { annotations: {}, automountToken: false },
+    rollout: {
+      autoPromotionEnabled: false,
+      scaleDownDelaySeconds: 300,
+      abortScaleDownDelaySeconds: 30,
+      progressDeadlineSeconds: 600,
+      revisionHistoryLimit: 5,
+    },
+    analysis: {
+      prometheusAddress: deployment.prometheus.address,
+      minSuccessRate: service.slo.availability,
+      maxLatencyP95Ms: service.slo.latencyP95Ms,
+      statusCodeLabel: "code",
+      window: "5m",
+      interval: "1m",
+      count: 5,
+      initialDelay: "1m",
+      failureLimit: 1,
+    },
+    autoscaling: {
+      minReplicas,
+      maxReplicas,
+      targetCPUUtilizationPercentage: 70,
+      // The HPA must not scale on a resource the VPA is changing.
+      targetMemoryUtilizationPercentage: vpaMode === "Off" ? 80 : 0,
+      requestsPerSecond: {
+        metricName: deployment.requestsPerSecondMetric ?? "",
+        targetAveragePerPod: Math.ceil(service.slo.expectedRps / service.scaling.minReplicas),
+      },
+    },
+    verticalAutoscaling: { updateMode: vpaMode, controlledResources: vpaMode === "Off" ? ["cpu", "memory"] : ["memory"] },
+    podDisruptionBudget: { maxUnavailable: 1 },
+    ingress: {
+      enabled: service.public,
+      className: deployment.ingress.className,
+      host: service.name === "api-gateway" ? `api.${deployment.domain}` : `${service.name}.${deployment.domain}`,
+      clusterIssuer: deployment.ingress.clusterIssuer,
+    },
+    metrics: { serviceMonitor: true, path: "/metrics", interval: "30s" },
+    networkPolicy: {
+      callers: catalog.filter((s) => s.calls.includes(service.name)).map((s) => ({ name: s.name, namespace: namespaceOf(s.name) })),
+      callees: service.calls.map((name) => ({ name, namespace: namespaceOf(name), port: catalog.find((s) => s.name === name)!.port })),
+      ingressControllerNamespace: deployment.ingress.controllerNamespace,
+      prometheusNamespace: deployment.prometheus.namespace,
+      dnsNamespace: "kube-system",
+      postgres: usesPostgres,
+      redis: usesRedis,
+      databaseCidrs: usesPostgres || usesRedis ? [...deployment.databaseCidrs] : [],
+      externalEgress: [...(deployment.externalEgress?.[service.name] ?? [])],
+    },
+    vault: {
+      enabled: usesPostgres,
+      role: service.name,
+      authPath: deployment.vault.authPath,
+      secrets: usesPostgres ? [{ name: "db", path: `${deployment.vault.databaseMount}/creds/${service.name}` }] : [],
+      namespace: deployment.vault.namespace,
+      caSecretName: deployment.vault.caSecretName,
+    },
+  };
+}
+
+/**
+ * The VPC's database subnet CIDRs. Mirrors `Network` (modules/network), which
+ * gives each AZ's database subnet `cidrsubnet(vpc, 6, 56 + i)`;
+ * tests/charts checks the two agree.
+ */
+export function databaseSubnetCidrs(env: EnvironmentConfig): string[] {
+  return Array.from({ length: env.network.azCount }, (_, i) => cidrSubnet(env.network.cidr, 6, 56 + i));
+}
+
+/**
+ * The deployment settings of an environment: registry, domain and replica
+ * cap from its config, platform endpoints from `PLATFORM_DEFAULTS`.
+ *
+ * @param overrides per-environment opt-ins (RPS metric, VPA modes, external egress) or other platform names
+ * @throws Error when `imageTag` is empty, `latest` or not a valid tag
+ */
+export function deploymentFor(env: EnvironmentConfig, imageTag: string, overrides: Partial<Omit<ServiceDeployment, "environment" | "imageTag">> = {}): ServiceDeployment {
+  checkImageTag(imageTag);
+  return {
+    environment: env.name,
+    imageRegistry: `${env.account.id}.dkr.ecr.${env.account.region}.amazonaws.com`,
+    imageTag,
+    domain: env.services.domain,
+    maxReplicasCap: env.services.maxReplicasCap,
+    databaseCidrs: databaseSubnetCidrs(env),
+    ...PLATFORM_DEFAULTS,
+    ...overrides,
+  };
+}
