@@ -1,0 +1,26 @@
+/**
+ * Targets: what `--env` selects. `local` drives the sandbox; dev, staging and
+ * prod drive AWS through SDK v3 clients (and kubectl for in-cluster work).
+ * Runbook steps call the same methods on either.
+ */
+import { sandboxDir } from "../paths.mjs";
+import { environmentConfig } from "../config.mjs";
+import { AwsTarget } from "./aws.mjs";
+import { LocalTarget } from "./local.mjs";
+
+/** @typedef {LocalTarget | AwsTarget} Target */
+
+/**
+ * @param {string} env
+ * @param {{dryRun: boolean, masker: import("../journal.mjs").Masker, log: (line: string) => void, processEnv: NodeJS.ProcessEnv}} opts
+ * @returns {Promise<Target>}
+ */
+export async function createTarget(env, opts) {
+  if (env === "local") {
+    const t = new LocalTarget(sandboxDir(opts.processEnv), opts);
+    t.sandbox(); // fail now, with how to start it, when the sandbox is not up
+    return t;
+  }
+  const { env: config, names, stateStore } = await environmentConfig(env);
+  return new AwsTarget(config, names, stateStore, opts);
+}
