@@ -1,31 +1,47 @@
 #!/usr/bin/env node
-// Measure the workspace's own speed: full-app synth (wall time and peak
-// memory) and type-check time, against the targets for a 2-core machine.
-// Usage: npm run bench [-- --runs N]
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// The workspace's own benchmarks: full-app synth (wall time and peak memory),
+// type-check, policy gate, local DR drill (RTO/RPO and wall time) and docs
+// build, against the targets for a 2-core machine. Each run is appended to
+// bench/history.jsonl (git-ignored) with the commit and compared with the
+// previous entry.
+// Usage: npm run bench [-- --runs N] [-- --skip drill,docs]
+import { execFileSync, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+const BENCHES = ["synth", "typecheck", "policy", "drill", "docs"];
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
-  console.log("usage: npm run bench [-- --runs N]   (N from 1 to 20, default 3; the median is reported)");
+  console.log(`usage: npm run bench [-- --runs N] [-- --skip ${BENCHES.join(",")}]
+  --runs N   runs of each timed command, 1-20 (default 3; the median is reported)
+  --skip L   comma-separated benchmarks to leave out`);
   process.exit(0);
 }
-const runsFlag = args.indexOf("--runs");
-const runs = runsFlag === -1 ? 3 : Number(args[runsFlag + 1]);
+function flag(name) {
+  const i = args.indexOf(name);
+  return i === -1 ? undefined : args[i + 1];
+}
+const runs = Number(flag("--runs") ?? 3);
 if (!Number.isInteger(runs) || runs < 1 || runs > 20) {
-  console.error(`bench: --runs is "${args[runsFlag + 1]}"; expected a whole number from 1 to 20`);
+  console.error(`bench: --runs is "${flag("--runs")}"; expected a whole number from 1 to 20`);
   process.exit(2);
+}
+const skip = new Set((flag("--skip") ?? "").split(",").filter(Boolean));
+for (const s of skip) {
+  if (!BENCHES.includes(s)) {
+    console.error(`bench: --skip names "${s}"; expected some of ${BENCHES.join(", ")}`);
+    process.exit(2);
+  }
 }
 
 const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: join(process.cwd(), "terraform/offline.tfrc") };
 
 /**
- * Run a command and return its wall time (s) and peak RSS (MiB) of the
+ * Run a command and return its wall time (s) and the peak RSS (MiB) of the
  * largest process in its tree, through getrusage(RUSAGE_CHILDREN).
  */
-function measure(cmd, cmdArgs, extraEnv = {}) {
+function measure(cmd, cmdArgs) {
   const probe = [
     "import json,resource,subprocess,sys,time",
     "t=time.monotonic()",
@@ -33,7 +49,7 @@ function measure(cmd, cmdArgs, extraEnv = {}) {
     "w=time.monotonic()-t",
     "print(json.dumps({'code':r.returncode,'wall':w,'rss_kib':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,'err':r.stderr.decode()[-2000:]}))",
   ].join("\n");
-  const out = spawnSync("python3", ["-c", probe, cmd, ...cmdArgs], { env: { ...env, ...extraEnv }, encoding: "utf8" });
+  const out = spawnSync("python3", ["-c", probe, cmd, ...cmdArgs], { env, encoding: "utf8" });
   if (out.status !== 0) throw new Error(`bench: could not run ${cmd}: ${out.stderr}`);
   const result = JSON.parse(out.stdout);
   if (result.code !== 0) throw new Error(`bench: ${cmd} ${cmdArgs.join(" ")} exited ${result.code}: ${result.err}`);
@@ -42,40 +58,75 @@ function measure(cmd, cmdArgs, extraEnv = {}) {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-function bench(name, target, fn) {
+/** A timed benchmark: median wall time and worst peak memory over `n` runs. */
+function timed(key, name, target, fn, n = runs) {
   const samples = [];
-  for (let i = 0; i < runs; i++) {
-    process.stderr.write(`bench: ${name} run ${i + 1}/${runs}\r`);
+  for (let i = 0; i < n; i++) {
+    process.stderr.write(`bench: ${name} run ${i + 1}/${n}\n`);
     samples.push(fn());
   }
-  process.stderr.write("\n");
-  return {
-    name,
-    seconds: median(samples.map((s) => s.wall)),
-    peakMiB: Math.max(...samples.map((s) => s.rssMiB)),
-    target,
-  };
+  const seconds = median(samples.map((s) => s.wall));
+  const peakMiB = Math.max(...samples.map((s) => s.rssMiB));
+  const ok = seconds <= target.seconds && (target.peakMiB === undefined || peakMiB <= target.peakMiB);
+  return [
+    { key: `${key}.seconds`, name: `${name}: wall time (s)`, value: seconds, target: `<= ${target.seconds}`, ok: seconds <= target.seconds },
+    ...(target.peakMiB ? [{ key: `${key}.peakMiB`, name: `${name}: peak memory (MiB)`, value: peakMiB, target: `<= ${target.peakMiB}`, ok }] : []),
+  ];
 }
 
+const rows = [];
 const out = mkdtempSync(join(tmpdir(), "gw-bench-"));
-const rows = [
-  bench("cdktf synth (all stacks)", { seconds: 10, peakMiB: 1024 }, () =>
-    measure("npx", ["cdktf", "synth", "--output", out]),
-  ),
-  bench("type-check (tsc --noEmit)", { seconds: 15 }, () => measure("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"])),
-];
-rmSync(out, { recursive: true, force: true });
-
-const fmt = (n, d = 2) => n.toFixed(d);
-console.log("\n| benchmark | wall (s) | target (s) | peak memory (MiB) | target (MiB) | within target |");
-console.log("|---|---:|---:|---:|---:|---|");
-let missed = 0;
-for (const r of rows) {
-  const ok = r.seconds <= r.target.seconds && (r.target.peakMiB === undefined || r.peakMiB <= r.target.peakMiB);
-  if (!ok) missed++;
-  console.log(
-    `| ${r.name} | ${fmt(r.seconds)} | ${r.target.seconds} | ${fmt(r.peakMiB, 0)} | ${r.target.peakMiB ?? "-"} | ${ok ? "yes" : "NO"} |`,
-  );
+try {
+  if (!skip.has("synth")) rows.push(...timed("synth", "cdktf synth, all stacks", { seconds: 10, peakMiB: 1024 }, () => measure("npx", ["cdktf", "synth", "--output", out])));
+  if (!skip.has("typecheck")) rows.push(...timed("typecheck", "type-check", { seconds: 15 }, () => measure("npx", ["tsc", "--noEmit", "-p", "tsconfig.json"])));
+  if (!skip.has("policy")) {
+    if (!existsSync(join(out, "stacks"))) measure("npx", ["cdktf", "synth", "--output", out]);
+    rows.push(...timed("policy", "policy gate, all stacks", { seconds: 5 }, () => measure("npx", ["tsx", "policies/cli.ts", out])));
+  }
+  if (!skip.has("drill")) {
+    const drills = mkdtempSync(join(tmpdir(), "gw-bench-drills-"));
+    env.GROUNDWORK_DRILLS_DIR = drills;
+    rows.push(...timed("drill", "local DR drill", { seconds: 60 }, () => measure("node", ["scripts/drill.mjs"]), 1));
+    const records = join(drills, "records");
+    const report = readdirSync(records).filter((f) => /-dr-drill-local\.json$/.test(f)).sort().pop();
+    const m = JSON.parse(readFileSync(join(records, report), "utf8")).measurements;
+    rows.push(
+      { key: "drill.dbRto", name: "DB failover RTO (s)", value: m.databaseFailover.rtoSeconds, target: "<= 2", ok: m.databaseFailover.rtoSeconds <= 2 },
+      { key: "drill.dbRpo", name: "DB failover RPO (s), synchronous", value: m.databaseFailover.rpoSeconds, target: "0", ok: m.databaseFailover.rpoSeconds === 0 },
+      { key: "drill.redisRto", name: "Redis failover RTO (s)", value: m.cacheFailover.rtoSeconds, target: "<= 3", ok: m.cacheFailover.rtoSeconds <= 3 },
+      { key: "drill.restore", name: "PITR restore (s)", value: m.databaseRestore.restoreSeconds, target: "-", ok: m.databaseRestore.restoreMatches === true },
+    );
+    rmSync(drills, { recursive: true, force: true });
+  }
+  if (!skip.has("docs") && existsSync("docs/.vitepress/config.ts")) {
+    rows.push(...timed("docs", "docs build", { seconds: 120 }, () => measure("npm", ["run", "docs:build"]), 1));
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
 }
-console.log(`\n${runs} run(s) each, median wall time, node ${process.version}, ${new Date().toISOString()}`);
-process.exitCode = missed ? 1 : 0;
+
+// History: compare with the previous entry, then append this one.
+const historyFile = join("bench", "history.jsonl");
+mkdirSync("bench", { recursive: true });
+const previous = existsSync(historyFile) ? readFileSync(historyFile, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)).pop() : undefined;
+let commit = "unknown";
+try {
+  commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8" }).trim();
+} catch {
+  // not a git checkout
+}
+const entry = { at: new Date().toISOString(), commit, node: process.version, runs, results: Object.fromEntries(rows.map((r) => [r.key, r.value])) };
+appendFileSync(historyFile, `${JSON.stringify(entry)}\n`);
+
+const fmt = (v) => (typeof v === "number" ? (Number.isInteger(v) ? String(v) : v.toFixed(3)) : String(v));
+const change = (r) => {
+  const before = previous?.results?.[r.key];
+  if (typeof before !== "number" || typeof r.value !== "number" || before === 0) return "-";
+  const pct = ((r.value - before) / before) * 100;
+  return `${pct >= 0 ? "+" : ""}${pct.toFixed(1)}% vs ${previous.commit}`;
+};
+console.log("\n| benchmark | value | target | within target | change |");
+console.log("|---|---:|---|---|---|");
+for (const r of rows) console.log(`| ${r.name} | ${fmt(r.value)} | ${r.target} | ${r.ok ? "yes" : "NO"} | ${change(r)} |`);
+console.log(`\ncommit ${commit}, ${runs} run(s) per timed command (median), node ${process.version}; history: ${historyFile}`);
+process.exitCode = rows.every((r) => r.ok) ? 0 : 1;
