@@ -53,5 +53,21 @@ export const dev = {
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
   cost: { clusterUsdPerMonth: 3000, aiUsdPerDay: 50 },
+  platform: {
+    dns: { hostedZoneId: "Z0DEVGROUNDWORK0001", acmeEmail: "platform-team@groundwork.example.com" },
+    prometheus: { retentionDays: 7, storageGiB: 50 },
+    karpenter: { amiAlias: "al2023@latest", capacityTypes: ["spot", "on-demand"], limits: { cpu: 16, memoryGiB: 64 } },
+    opensearch: {
+      instanceType: "t3.medium.search",
+      instanceCount: 1,
+      volumeSizeGiB: 50,
+      dedicatedMaster: null,
+      masterRoleArn: "arn:aws:iam::111111111111:role/platform-admin",
+      logRetentionDays: 365,
+    },
+    logIndexRetentionDays: 7,
+    traceRetentionDays: 3,
+  },
+  vault: { replicas: 3, snapshotSchedule: "0 * * * *", snapshotRetentionDays: 7, storageSizeGiB: 10 },
   recovery: { rtoSeconds: { database: 300, cache: 120 }, rpoSeconds: 300, backupRpoSeconds: 3600 },
 } satisfies EnvironmentInput;

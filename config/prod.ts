@@ -56,5 +56,21 @@ export const prod = {
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
   cost: { clusterUsdPerMonth: 25000, aiUsdPerDay: 2000 },
+  platform: {
+    dns: { hostedZoneId: "Z0PRODGROUNDWORK0001", acmeEmail: "platform-team@groundwork.example.com" },
+    prometheus: { retentionDays: 30, storageGiB: 300 },
+    karpenter: { amiAlias: "al2023@v20260901", capacityTypes: ["on-demand"], limits: { cpu: 256, memoryGiB: 1024 } },
+    opensearch: {
+      instanceType: "r6g.xlarge.search",
+      instanceCount: 3,
+      volumeSizeGiB: 500,
+      dedicatedMaster: { instanceType: "m6g.large.search", count: 3 },
+      masterRoleArn: "arn:aws:iam::333333333333:role/platform-admin",
+      logRetentionDays: 731,
+    },
+    logIndexRetentionDays: 30,
+    traceRetentionDays: 14,
+  },
+  vault: { replicas: 3, snapshotSchedule: "0 * * * *", snapshotRetentionDays: 30, storageSizeGiB: 20 },
   recovery: { rtoSeconds: { database: 120, cache: 60 }, rpoSeconds: 5, backupRpoSeconds: 600 },
 } satisfies EnvironmentInput;

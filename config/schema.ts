@@ -150,6 +150,52 @@ export const environmentSchema = z
         aiUsdPerDay: z.number().positive(),
       })
       .strict(),
+    /** Platform add-ons on the cluster: DNS and TLS, monitoring, autoscaling, logs and traces. */
+    platform: z
+      .object({
+        dns: z
+          .object({
+            /** Route53 hosted zone of services.domain (external-dns, cert-manager DNS-01). */
+            hostedZoneId: z.string().regex(/^Z[A-Z0-9]{4,32}$/, "a Route53 hosted zone id such as Z0123456789ABCDEFGHIJ"),
+            acmeEmail: z.string().email(),
+          })
+          .strict(),
+        prometheus: z.object({ retentionDays: z.number().int().min(1).max(90), storageGiB: z.number().int().min(10) }).strict(),
+        karpenter: z
+          .object({
+            /** EC2NodeClass AMI alias; pin a dated version outside dev, so upgrades are promoted. */
+            amiAlias: z.string().regex(/^al2023@(latest|v\d{8})$/, "al2023@latest or al2023@vYYYYMMDD"),
+            capacityTypes: z.array(z.enum(["spot", "on-demand"])).min(1),
+            /** Total CPU cores and memory (GiB) Karpenter may provision. */
+            limits: z.object({ cpu: z.number().int().min(1), memoryGiB: z.number().int().min(1) }).strict(),
+          })
+          .strict(),
+        opensearch: z
+          .object({
+            instanceType: z.string().regex(/^[a-z0-9]+\.[a-z0-9]+\.search$/, "an OpenSearch instance type such as r6g.large.search"),
+            instanceCount: z.number().int().min(1).max(20),
+            volumeSizeGiB: z.number().int().min(10),
+            dedicatedMaster: z.object({ instanceType: z.string(), count: z.union([z.literal(3), z.literal(5)]) }).strict().nullable(),
+            /** IAM role that administers the domain (fine-grained access control master). */
+            masterRoleArn: arn,
+            logRetentionDays,
+          })
+          .strict(),
+        /** Days log indices are kept in OpenSearch. */
+        logIndexRetentionDays: z.number().int().min(1).max(365),
+        /** Days traces are kept in OpenSearch. */
+        traceRetentionDays: z.number().int().min(1).max(90),
+      })
+      .strict(),
+    vault: z
+      .object({
+        /** Raft voters; odd, and at least 3 to survive the loss of one AZ. */
+        replicas: z.number().int().min(3).refine((n) => n % 2 === 1, "an odd number"),
+        snapshotSchedule: z.string().regex(/^(\S+\s+){4}\S+$/, "a five-field cron expression"),
+        snapshotRetentionDays: z.number().int().min(1).max(365),
+        storageSizeGiB: z.number().int().min(1),
+      })
+      .strict(),
     /** Recovery objectives the DR drill measures against. */
     recovery: z
       .object({

@@ -53,5 +53,21 @@ export const staging = {
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
   cost: { clusterUsdPerMonth: 6000, aiUsdPerDay: 200 },
+  platform: {
+    dns: { hostedZoneId: "Z0STAGINGGROUNDWORK1", acmeEmail: "platform-team@groundwork.example.com" },
+    prometheus: { retentionDays: 15, storageGiB: 100 },
+    karpenter: { amiAlias: "al2023@v20260901", capacityTypes: ["spot", "on-demand"], limits: { cpu: 64, memoryGiB: 256 } },
+    opensearch: {
+      instanceType: "r6g.large.search",
+      instanceCount: 2,
+      volumeSizeGiB: 100,
+      dedicatedMaster: null,
+      masterRoleArn: "arn:aws:iam::222222222222:role/platform-admin",
+      logRetentionDays: 365,
+    },
+    logIndexRetentionDays: 14,
+    traceRetentionDays: 7,
+  },
+  vault: { replicas: 3, snapshotSchedule: "0 * * * *", snapshotRetentionDays: 14, storageSizeGiB: 10 },
   recovery: { rtoSeconds: { database: 180, cache: 60 }, rpoSeconds: 60, backupRpoSeconds: 900 },
 } satisfies EnvironmentInput;

@@ -1,7 +1,7 @@
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Fn, S3Backend, TerraformOutput, TerraformStack } from "cdktf";
+import { Fn, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { resourceNames } from "../config/naming";
 import type { EnvironmentConfig, StateStoreConfig } from "../config/schema";
@@ -10,12 +10,22 @@ import { Cache } from "../modules/cache/cache";
 import { Cluster } from "../modules/cluster/cluster";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
+import { OpenSearchLogsDomain } from "../modules/logging/opensearch";
+import * as platform from "../modules/platform";
 import { Registry } from "../modules/registry/registry";
 import { FaultInjection } from "../modules/resilience/fault-injection";
 import { AccountBaseline } from "../modules/security/account-baseline";
+import { PublicCertificate } from "../modules/security/certificate";
 import { WebAcl } from "../modules/security/web-acl";
 import { ServiceNamespace } from "../modules/service/namespace";
 import { PriorityClasses } from "../modules/service/priority-classes";
+import { ServiceRelease } from "../modules/service/service-release";
+import { deploymentFor, microserviceValues } from "../modules/service/values";
+import { Vault } from "../modules/vault/vault";
+import { alertmanagerConfig } from "../monitoring/alertmanager/config";
+import { dashboards } from "../monitoring/grafana/dashboards";
+import { ruleFiles } from "../monitoring/prometheus/rules";
+import { stringify as toYaml } from "yaml";
 
 export interface EnvironmentStackProps {
   readonly config: EnvironmentConfig;
@@ -23,12 +33,17 @@ export interface EnvironmentStackProps {
   readonly services: readonly Service[];
 }
 
-/** Everything one environment runs on: network, EKS, PostgreSQL, Redis and image registry. */
+/**
+ * Everything one environment runs on: network, EKS, PostgreSQL, Redis,
+ * registry, security baseline and WAF, the platform add-ons, Vault, and the
+ * catalog's services. `npx cdktf deploy <env>` brings it all up in one run.
+ */
 export class EnvironmentStack extends TerraformStack {
   readonly network: Network;
   readonly cluster: Cluster;
   readonly database: Database;
   readonly cache: Cache;
+  readonly vault: Vault;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -138,15 +153,145 @@ export class EnvironmentStack extends TerraformStack {
     new KubernetesProvider(this, "kubernetes", { host: this.cluster.endpoint, clusterCaCertificate: clusterCa, exec: [exec] });
 
     const ready = this.cluster.readyDependencies;
-    new PriorityClasses(this, "priority-classes", { dependsOn: ready });
+    const priorityClasses = new PriorityClasses(this, "priority-classes", { dependsOn: ready });
+
+    // Platform add-ons: ingress and TLS, DNS, autoscaling, monitoring, logs, traces, delivery, cost.
+    const p = config.platform;
+    const clusterName = names.cluster;
+    const logs = new OpenSearchLogsDomain(this, "logs", {
+      domainName: `${names.prefix}-logs`,
+      vpcId: this.network.vpcId,
+      subnetIds: this.network.privateSubnetIds,
+      clientSecurityGroupId: this.cluster.nodeSecurityGroupId,
+      masterRoleArn: p.opensearch.masterRoleArn,
+      instanceType: p.opensearch.instanceType,
+      instanceCount: p.opensearch.instanceCount,
+      volumeSizeGiB: p.opensearch.volumeSizeGiB,
+      dedicatedMaster: p.opensearch.dedicatedMaster ?? undefined,
+      logRetentionDays: p.opensearch.logRetentionDays,
+    });
+    const storage = new platform.Gp3StorageClass(this, "storage-class", { dependsOn: ready });
+    const monitoring = new platform.KubePrometheusStack(this, "kube-prometheus-stack", {
+      dependsOn: [...ready, storage.manifests.release],
+      retentionDays: p.prometheus.retentionDays,
+      prometheusStorageGiB: p.prometheus.storageGiB,
+      alertmanagerConfigYaml: toYaml(alertmanagerConfig()),
+      ruleGroups: ruleFiles(props.services, [config]).flatMap((f) => f.groups),
+      dashboards: Object.fromEntries(dashboards(props.services).map((d) => [d.uid, JSON.stringify(d)])),
+      remoteWriteReceiver: true,
+    });
+    const loadBalancers = new platform.AwsLoadBalancerController(this, "aws-load-balancer-controller", {
+      dependsOn: ready,
+      clusterName,
+      vpcId: this.network.vpcId,
+    });
+    const certManager = new platform.CertManager(this, "cert-manager", {
+      dependsOn: ready,
+      clusterName,
+      hostedZoneIds: [p.dns.hostedZoneId],
+      acmeIssuer: { name: "letsencrypt", email: p.dns.acmeEmail, dnsZones: [config.services.domain] },
+    });
+    new platform.ExternalDns(this, "external-dns", {
+      dependsOn: ready,
+      clusterName,
+      domainFilters: [config.services.domain],
+      hostedZoneIds: [p.dns.hostedZoneId],
+    });
+    new platform.MetricsServer(this, "metrics-server", { dependsOn: ready });
+    new platform.Karpenter(this, "karpenter", {
+      dependsOn: ready,
+      clusterName,
+      clusterEndpoint: this.cluster.endpoint,
+      nodeRoleArn: this.cluster.nodeRoleArn,
+      subnetIds: this.network.privateSubnetIds,
+      securityGroupIds: [this.cluster.nodeSecurityGroupId],
+      amiAlias: p.karpenter.amiAlias,
+      nodePools: [
+        {
+          name: "general",
+          requirements: [
+            { key: "karpenter.sh/capacity-type", operator: "In", values: p.karpenter.capacityTypes },
+            { key: "kubernetes.io/arch", operator: "In", values: ["amd64"] },
+            { key: "karpenter.k8s.aws/instance-category", operator: "In", values: ["c", "m", "r"] },
+            { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: ["5"] },
+          ],
+          limits: { cpu: String(p.karpenter.limits.cpu), memory: `${p.karpenter.limits.memoryGiB}Gi` },
+        },
+      ],
+    });
+    new platform.VerticalPodAutoscaler(this, "vertical-pod-autoscaler", { dependsOn: ready });
+    new platform.FluentBit(this, "fluent-bit", {
+      dependsOn: ready,
+      clusterName,
+      opensearchDomainArn: logs.arn,
+      opensearchEndpoint: logs.endpoint,
+      retentionDays: p.logIndexRetentionDays,
+    });
+    const jaeger = new platform.Jaeger(this, "jaeger", {
+      dependsOn: ready,
+      clusterName,
+      opensearchDomainArn: logs.arn,
+      opensearchEndpoint: logs.endpoint,
+      retentionDays: p.traceRetentionDays,
+    });
+    new platform.OpenTelemetryCollector(this, "opentelemetry-collector", {
+      dependsOn: [...ready, jaeger.release, monitoring.release],
+      jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,
+      prometheusRemoteWriteUrl: `${monitoring.prometheusUrl}/api/v1/write`,
+    });
+    const rollouts = new platform.ArgoRollouts(this, "argo-rollouts", { dependsOn: ready });
+    new platform.OpenCost(this, "opencost", {
+      dependsOn: [...ready, monitoring.release],
+      clusterName,
+      prometheusServiceName: monitoring.prometheusServiceName,
+      prometheusNamespace: monitoring.namespace,
+    });
+
+    this.vault = new Vault(this, "vault", {
+      name: names.prefix,
+      clusterName,
+      snapshotBucketName: names.vaultSnapshotBucket(config.account.id),
+      replicas: config.vault.replicas,
+      snapshotSchedule: config.vault.snapshotSchedule,
+      snapshotRetentionDays: config.vault.snapshotRetentionDays,
+      storageSizeGiB: config.vault.storageSizeGiB,
+      dependsOn: [...ready, certManager.release, storage.manifests.release],
+    });
+
+    // The catalog's services, one namespace and one release each, at the image tag the pipeline deploys.
+    const imageTag = new TerraformVariable(this, "image_tag", {
+      type: "string",
+      description: "Immutable image tag of the services to deploy (the git commit SHA); never latest",
+      validation: [
+        {
+          condition: '${can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag)) && lower(var.image_tag) != "latest"}',
+          errorMessage: "image_tag must be an immutable Docker tag such as a git SHA, never latest.",
+        },
+      ],
+    });
+    const certificate = new PublicCertificate(this, "certificate", { domain: config.services.domain, hostedZoneId: p.dns.hostedZoneId });
+    const deployment = deploymentFor(config, imageTag.stringValue, { wafAclArn: webAcl.arn, certificateArn: certificate.arn });
     const namespaces = new Construct(this, "namespaces");
+    const releases = new Construct(this, "services");
     for (const service of props.services) {
-      new ServiceNamespace(namespaces, service.name, {
+      const namespace = new ServiceNamespace(namespaces, service.name, {
         name: service.name,
         podCpuMillicores: service.resources.cpuMillicores,
         podMemoryMiB: service.resources.memoryMiB,
         maxReplicas: Math.min(service.scaling.maxReplicas, config.services.maxReplicasCap),
         dependsOn: ready,
+      });
+      new ServiceRelease(releases, service.name, {
+        values: microserviceValues(service, deployment, props.services),
+        dependsOn: [
+          namespace.namespace,
+          ...priorityClasses.classes,
+          rollouts.release,
+          monitoring.release,
+          loadBalancers.release,
+          certManager.release,
+          this.vault.release,
+        ],
       });
     }
 
@@ -165,6 +310,9 @@ export class EnvironmentStack extends TerraformStack {
       state_key: { value: names.stateKey, description: "This environment's state object key" },
       web_acl_arn: { value: webAcl.arn, description: "WAF web ACL for the public load balancer (Ingress annotation)" },
       audit_bucket: { value: baseline.auditBucketName, description: "CloudTrail and AWS Config bucket" },
+      vault_address: { value: this.vault.address, description: "In-cluster address of the active Vault node" },
+      vault_snapshot_bucket: { value: this.vault.snapshotBucketName, description: "Raft snapshot bucket (runbook: vault-snapshot)" },
+      opensearch_endpoint: { value: logs.endpoint, description: "OpenSearch domain for logs and traces" },
       fis_experiment_templates: { value: faults.templateIds, description: "FIS experiment template id by experiment name (runbook: chaos)" },
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);

@@ -18,7 +18,7 @@ import { awsContext } from "../security/aws-context";
 import { EncryptionKey } from "../security/encryption-key";
 import { EncryptedLogGroup } from "../security/log-group";
 import { ServiceRole } from "../security/service-role";
-import { cidrSubnet } from "./cidr";
+import { subnetLayout } from "./cidr";
 
 export interface NetworkProps {
   /** Prefix of resource names, such as `groundwork-staging`. */
@@ -85,6 +85,7 @@ export class Network extends Construct {
       throw new Error(`Network ${props.name}: cidr is "${props.cidr}"; expected a /16 to /20 network`);
     }
     const { region } = awsContext(this);
+    const layout = subnetLayout(props.cidr, azCount);
 
     this.vpc = new Vpc(this, "vpc", {
       cidrBlock: props.cidr,
@@ -125,7 +126,7 @@ export class Network extends Construct {
       const publicSubnet = new Subnet(az, "public", {
         vpcId: this.vpc.id,
         availabilityZone: zone,
-        cidrBlock: cidrSubnet(props.cidr, 6, 48 + i),
+        cidrBlock: layout.public[i],
         mapPublicIpOnLaunch: true,
         tags: { Name: `${props.name}-public-${i + 1}`, tier: "public", "kubernetes.io/role/elb": "1" },
       });
@@ -147,7 +148,7 @@ export class Network extends Construct {
       const privateSubnet = new Subnet(az, "private", {
         vpcId: this.vpc.id,
         availabilityZone: zone,
-        cidrBlock: cidrSubnet(props.cidr, 3, i),
+        cidrBlock: layout.private[i],
         mapPublicIpOnLaunch: false,
         tags: {
           Name: `${props.name}-private-${i + 1}`,
@@ -169,7 +170,7 @@ export class Network extends Construct {
       const databaseSubnet = new Subnet(az, "database", {
         vpcId: this.vpc.id,
         availabilityZone: zone,
-        cidrBlock: cidrSubnet(props.cidr, 6, 56 + i),
+        cidrBlock: layout.database[i],
         mapPublicIpOnLaunch: false,
         tags: { Name: `${props.name}-database-${i + 1}`, tier: "database" },
       });

@@ -25,7 +25,7 @@ export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 export interface PrometheusRuleGroup {
   readonly name: string;
   readonly interval?: string;
-  readonly rules: readonly Record<string, unknown>[];
+  readonly rules: readonly object[];
 }
 
 interface VolumeClaim {

@@ -30,6 +30,8 @@ export interface ServiceNamespaceProps {
  */
 export class ServiceNamespace extends Construct {
   readonly name: string;
+  /** The namespace resource, for releases that install into it. */
+  readonly namespace: NamespaceV1;
   /** The hard limits the quota sets, for capacity checks. */
   readonly quota: { pods: number; cpuMillicores: number; memoryMiB: number };
 
@@ -49,7 +51,7 @@ export class ServiceNamespace extends Construct {
       memoryMiB: Math.ceil(pods * props.podMemoryMiB * overhead),
     };
 
-    const namespace = new NamespaceV1(this, "namespace", {
+    const namespace = (this.namespace = new NamespaceV1(this, "namespace", {
       metadata: {
         name: props.name,
         labels: {
@@ -57,10 +59,12 @@ export class ServiceNamespace extends Construct {
           "pod-security.kubernetes.io/enforce": "restricted",
           "pod-security.kubernetes.io/audit": "restricted",
           "pod-security.kubernetes.io/warn": "restricted",
+          // ALB target health gates pod readiness, so a blue-green switch never routes to unregistered pods.
+          "elbv2.k8s.aws/pod-readiness-gate-inject": "enabled",
         },
       },
       dependsOn: props.dependsOn,
-    });
+    }));
     this.name = namespace.metadata.name;
 
     new ResourceQuotaV1(this, "quota", {

@@ -16,16 +16,19 @@ export interface PriorityClassesProps {
  * that keep them observable and reachable.
  */
 export class PriorityClasses extends Construct {
+  /** Both classes, for releases whose pods name them. */
+  readonly classes: PriorityClassV1[];
+
   constructor(scope: Construct, id: string, props: PriorityClassesProps = {}) {
     super(scope, id);
-    new PriorityClassV1(this, "platform", {
+    const platform = new PriorityClassV1(this, "platform", {
       metadata: { name: PRIORITY_CLASSES.platform },
       value: 1_000_000,
       description: "Groundwork platform add-ons: ingress, DNS, autoscaling, monitoring, secrets",
       preemptionPolicy: "PreemptLowerPriority",
       dependsOn: props.dependsOn,
     });
-    new PriorityClassV1(this, "services", {
+    const services = new PriorityClassV1(this, "services", {
       metadata: { name: PRIORITY_CLASSES.services },
       value: 100_000,
       globalDefault: false,
@@ -33,5 +36,6 @@ export class PriorityClasses extends Construct {
       preemptionPolicy: "PreemptLowerPriority",
       dependsOn: props.dependsOn,
     });
+    this.classes = [platform, services];
   }
 }

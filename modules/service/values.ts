@@ -4,9 +4,11 @@
  * construct passes `microserviceValues(...)` to the chart as-is; the chart's
  * values.schema.json checks the same shape again at install time.
  */
+import { Token } from "cdktf";
 import type { EnvironmentConfig, EnvironmentName } from "../../config/schema";
 import type { Service } from "../../config/services";
-import { cidrSubnet } from "../network/cidr";
+import { subnetLayout } from "../network/cidr";
+import { VAULT_CA_ISSUER } from "../vault/constants";
 import { PRIORITY_CLASSES } from "./priority-classes";
 
 /** Path of the chart, relative to the repository root. */
@@ -71,12 +73,21 @@ export interface MicroserviceValues {
   };
   readonly verticalAutoscaling: { readonly updateMode: VpaUpdateMode; readonly controlledResources: readonly ("cpu" | "memory")[] };
   readonly podDisruptionBudget: { readonly maxUnavailable: number };
-  readonly ingress: { readonly enabled: boolean; readonly className: string; readonly host: string; readonly clusterIssuer: string };
+  readonly ingress: {
+    readonly enabled: boolean;
+    readonly className: string;
+    readonly host: string;
+    readonly groupName: string;
+    readonly sslPolicy: string;
+    readonly wafAclArn: string;
+    readonly certificateArn: string;
+    readonly responseHeaders: EdgeResponseHeaders;
+  };
   readonly metrics: { readonly serviceMonitor: boolean; readonly path: string; readonly interval: string };
   readonly networkPolicy: {
     readonly callers: readonly { readonly name: string; readonly namespace: string }[];
     readonly callees: readonly { readonly name: string; readonly namespace: string; readonly port: number }[];
-    readonly ingressControllerNamespace: string;
+    readonly loadBalancerCidrs: readonly string[];
     readonly prometheusNamespace: string;
     readonly dnsNamespace: string;
     readonly postgres: boolean;
@@ -91,7 +102,27 @@ export interface MicroserviceValues {
     readonly secrets: readonly { readonly name: string; readonly path: string }[];
     readonly namespace: string;
     readonly caSecretName: string;
+    readonly caIssuer: string;
   };
+}
+
+/** Security headers the public ALB adds to every HTTPS response (listener attributes). */
+export interface EdgeResponseHeaders {
+  readonly strictTransportSecurity: string;
+  readonly contentTypeOptions: string;
+  readonly frameOptions: string;
+  readonly contentSecurityPolicy: string;
+}
+
+/** What the API's edge (the public services themselves) enforces: tokens, per-client rate and CORS. */
+export interface EdgePolicy {
+  /** OIDC issuer whose JWTs are accepted. */
+  readonly oidcIssuer: string;
+  /** Requests per minute from one client (token bucket refill). */
+  readonly rateLimitPerClientPerMinute: number;
+  /** Requests a client may burst above its rate (token bucket size). */
+  readonly rateLimitBurst: number;
+  readonly cors: { readonly allowedOrigins: readonly string[]; readonly allowedMethods: readonly string[]; readonly allowedHeaders: readonly string[] };
 }
 
 /** How every service runs in one environment: what the catalog does not say. */
@@ -110,14 +141,38 @@ export interface ServiceDeployment {
   /** CIDRs of the VPC's database subnets (PostgreSQL 5432, Redis 6379). */
   readonly databaseCidrs: readonly string[];
   /**
+   * CIDRs of the VPC's public subnets, where the internet-facing ALB's nodes
+   * live: with target type `ip` they connect to the pods of public services.
+   */
+  readonly publicSubnetCidrs: readonly string[];
+  /** Token validation, per-client rate limit and CORS that public services enforce (passed as env). */
+  readonly edge: EdgePolicy;
+  /**
+   * ARN of the regional WAFv2 web ACL attached to the public ALB. May be a
+   * Terraform token. Empty: no public service can be deployed
+   * (`microserviceValues` refuses one).
+   */
+  readonly wafAclArn: string;
+  /**
+   * ACM certificate the ALB serves. May be a Terraform token.
+   * @default - discovered by the Ingress host from the ACM certificates of the account and region
+   */
+  readonly certificateArn?: string;
+  /**
    * Vault Agent injection. A service that uses PostgreSQL logs in with role
    * `<service>` and reads `<databaseMount>/creds/<service>` (dynamic
    * credentials). `caSecretName` names a Secret with Vault's CA (`ca.crt`) in
-   * each service namespace; empty trusts the system CAs.
+   * each service namespace; empty trusts the system CAs. `caIssuer` is the
+   * cert-manager ClusterIssuer signed by Vault's CA (`Vault.caIssuer`): the
+   * chart requests a Certificate from it into `caSecretName`, whose `ca.crt`
+   * is then Vault's CA; empty expects the Secret to exist already.
    */
-  readonly vault: { readonly namespace: string; readonly authPath: string; readonly databaseMount: string; readonly caSecretName: string };
-  /** Ingress controller and certificate issuer for public services. */
-  readonly ingress: { readonly className: string; readonly controllerNamespace: string; readonly clusterIssuer: string };
+  readonly vault: { readonly namespace: string; readonly authPath: string; readonly databaseMount: string; readonly caSecretName: string; readonly caIssuer: string };
+  /**
+   * Ingress of public services: the AWS Load Balancer Controller's IngressClass,
+   * the IngressGroup all public services share (one ALB), and the ALB's TLS policy.
+   */
+  readonly ingress: { readonly className: string; readonly groupName: string; readonly sslPolicy: string };
   /**
    * Namespace each service is released in. NetworkPolicies select peers there,
    * and Vault's Kubernetes auth role binds the service account there.
@@ -147,20 +202,65 @@ export interface ServiceDeployment {
 /** Names of the platform releases the chart talks to; the platform stack must match them. */
 export const PLATFORM_DEFAULTS = {
   prometheus: { address: "http://kube-prometheus-stack-prometheus.monitoring.svc:9090", namespace: "monitoring" },
-  vault: { namespace: "vault", authPath: "auth/kubernetes", databaseMount: "database", caSecretName: "vault-ca" },
-  ingress: { className: "nginx", controllerNamespace: "ingress-nginx", clusterIssuer: "letsencrypt" },
+  vault: { namespace: "vault", authPath: "auth/kubernetes", databaseMount: "database", caSecretName: "vault-ca", caIssuer: VAULT_CA_ISSUER },
+  // TLS 1.3 and 1.2 only, forward-secret ciphers (ELB security policies of the ALB).
+  ingress: { className: "alb", sslPolicy: "ELBSecurityPolicy-TLS13-1-2-2021-06" },
 } as const;
+
+/**
+ * Response headers of the public ALB. The API answers JSON only: nothing may
+ * frame it, load resources from it as a document, or sniff its types. CORS is
+ * not here: see `edgeEnv` (the ALB cannot carry multi-valued CORS headers).
+ */
+export const EDGE_RESPONSE_HEADERS: EdgeResponseHeaders = {
+  strictTransportSecurity: "max-age=63072000; includeSubDomains; preload",
+  contentTypeOptions: "nosniff",
+  frameOptions: "DENY",
+  contentSecurityPolicy: "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+};
 
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const REGISTRY = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/;
 const DOMAIN = /^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/;
+const WAF_ACL_ARN = /^arn:aws[a-z-]*:wafv2:[a-z0-9-]+:\d{12}:regional\/webacl\/[A-Za-z0-9_-]+\/[a-f0-9-]+$/;
+const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[a-f0-9-]+$/;
 
 /** Refuses a mutable or malformed image tag with a one-line message. */
 function checkImageTag(tag: string): void {
+  // A Terraform variable is checked by its own validation at plan time.
+  if (Token.isUnresolved(tag)) return;
   if (tag === "" || tag.toLowerCase() === "latest") {
     throw new Error(`imageTag is ${JSON.stringify(tag)}; expected an immutable tag such as a git SHA or release version, never "latest" or empty`);
   }
   if (!IMAGE_TAG.test(tag)) throw new Error(`imageTag is ${JSON.stringify(tag)}; expected a Docker tag ([A-Za-z0-9_][A-Za-z0-9_.-]{0,127})`);
+}
+
+/**
+ * Checks an ARN that may be a Terraform token (a reference to a resource of
+ * the same stack): a token resolves at apply time and is not checked here.
+ */
+function checkArn(field: string, value: string, pattern: RegExp, expected: string): void {
+  if (Token.isUnresolved(value)) return;
+  if (!pattern.test(value)) throw new Error(`${field} is ${JSON.stringify(value)}; expected ${expected}`);
+}
+
+/**
+ * Plain environment variables of a public service, which is the API's edge:
+ * the ALB neither validates bearer JWTs nor limits one client's burst (WAF
+ * counts per minute with no burst), and it cannot send the CORS headers (one
+ * static origin at most, and the controller's listener-attributes annotation
+ * cannot carry the comma of a list; see templates/ingress.yaml). Lists are
+ * comma-separated. No secrets: the issuer's signing keys are public (JWKS).
+ */
+export function edgeEnv(edge: EdgePolicy): Record<string, string> {
+  return {
+    OIDC_ISSUER: edge.oidcIssuer,
+    RATE_LIMIT_PER_CLIENT_PER_MINUTE: String(edge.rateLimitPerClientPerMinute),
+    RATE_LIMIT_BURST: String(edge.rateLimitBurst),
+    CORS_ALLOWED_ORIGINS: edge.cors.allowedOrigins.join(","),
+    CORS_ALLOWED_METHODS: edge.cors.allowedMethods.join(","),
+    CORS_ALLOWED_HEADERS: edge.cors.allowedHeaders.join(","),
+  };
 }
 
 function checkServiceNames(what: string, names: Iterable<string>, catalog: readonly Service[]): void {
@@ -175,10 +275,14 @@ function checkServiceNames(what: string, names: Iterable<string>, catalog: reado
  *
  * HPA: max = min(catalog max, environment cap), min = min(catalog min, max).
  * NetworkPolicy: callers are the catalog services whose `calls` name this
- * one; callees are its own `calls`. Database credentials come from Vault.
+ * one; callees are its own `calls`; a public service also admits the ALB
+ * (from the public subnets). Database credentials come from Vault.
+ * A public service gets an ALB Ingress with the WAF web ACL and the edge
+ * environment (`edgeEnv`).
  *
  * @throws Error with a one-line message for a bad image tag, registry,
- *   domain or cap, or for a service or name missing from the catalog.
+ *   domain or cap, for a service or name missing from the catalog, or for a
+ *   public service without a WAF web ACL or public subnet CIDRs.
  */
 export function microserviceValues(service: Service, deployment: ServiceDeployment, catalog: readonly Service[]): MicroserviceValues {
   checkImageTag(deployment.imageTag);
@@ -193,6 +297,18 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
   checkServiceNames(`${service.name}.calls`, service.calls, catalog);
   checkServiceNames("verticalAutoscaling", Object.keys(deployment.verticalAutoscaling ?? {}), catalog);
   checkServiceNames("externalEgress", Object.keys(deployment.externalEgress ?? {}), catalog);
+  if (service.public) {
+    if (deployment.wafAclArn === "") {
+      throw new Error(`wafAclArn is empty; expected the WAF web ACL ARN (${service.name} is public and is served only behind WAF)`);
+    }
+    checkArn("wafAclArn", deployment.wafAclArn, WAF_ACL_ARN, "a regional WAFv2 web ACL ARN (arn:aws:wafv2:<region>:<account>:regional/webacl/<name>/<id>)");
+    if (deployment.certificateArn !== undefined) {
+      checkArn("certificateArn", deployment.certificateArn, ACM_CERTIFICATE_ARN, "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)");
+    }
+    if (deployment.publicSubnetCidrs.length === 0) {
+      throw new Error(`publicSubnetCidrs is empty; expected the VPC public subnet CIDRs (${service.name} is public: the ALB connects from them)`);
+    }
+  }
   const usesPostgres = service.uses.includes("postgres");
   const usesRedis = service.uses.includes("redis");
   if ((usesPostgres || usesRedis) && deployment.databaseCidrs.length === 0) {
@@ -214,7 +330,7 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
     image: { registry: deployment.imageRegistry, repository: service.repository, tag: deployment.imageTag, pullPolicy: "IfNotPresent" },
     // Requests = limits: Guaranteed QoS, so the catalog's numbers are what the pod gets.
     resources: { requests: { cpu, memory }, limits: { cpu, memory } },
-    env: {},
+    env: service.public ? edgeEnv(deployment.edge) : {},
     probes: { readinessPath: "/ready", livenessPath: "/healthz", startupTimeoutSeconds: 120 },
     priorityClassName: PRIORITY_CLASSES.services,
     terminationGracePeriodSeconds: 30,
@@ -255,13 +371,17 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
       enabled: service.public,
       className: deployment.ingress.className,
       host: service.name === "api-gateway" ? `api.${deployment.domain}` : `${service.name}.${deployment.domain}`,
-      clusterIssuer: deployment.ingress.clusterIssuer,
+      groupName: deployment.ingress.groupName,
+      sslPolicy: deployment.ingress.sslPolicy,
+      wafAclArn: deployment.wafAclArn,
+      certificateArn: deployment.certificateArn ?? "",
+      responseHeaders: { ...EDGE_RESPONSE_HEADERS },
     },
     metrics: { serviceMonitor: true, path: "/metrics", interval: "30s" },
     networkPolicy: {
       callers: catalog.filter((s) => s.calls.includes(service.name)).map((s) => ({ name: s.name, namespace: namespaceOf(s.name) })),
       callees: service.calls.map((name) => ({ name, namespace: namespaceOf(name), port: catalog.find((s) => s.name === name)!.port })),
-      ingressControllerNamespace: deployment.ingress.controllerNamespace,
+      loadBalancerCidrs: service.public ? [...deployment.publicSubnetCidrs] : [],
       prometheusNamespace: deployment.prometheus.namespace,
       dnsNamespace: "kube-system",
       postgres: usesPostgres,
@@ -276,28 +396,40 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
       secrets: usesPostgres ? [{ name: "db", path: `${deployment.vault.databaseMount}/creds/${service.name}` }] : [],
       namespace: deployment.vault.namespace,
       caSecretName: deployment.vault.caSecretName,
+      caIssuer: deployment.vault.caIssuer,
     },
   };
 }
 
 /**
- * The VPC's database subnet CIDRs. Mirrors `Network` (modules/network), which
- * gives each AZ's database subnet `cidrsubnet(vpc, 6, 56 + i)`;
- * tests/charts checks the two agree.
+ * The VPC's database subnet CIDRs, from `subnetLayout` (modules/network/cidr),
+ * the layout `Network` creates; tests/charts checks the two agree.
  */
 export function databaseSubnetCidrs(env: EnvironmentConfig): string[] {
-  return Array.from({ length: env.network.azCount }, (_, i) => cidrSubnet(env.network.cidr, 6, 56 + i));
+  return subnetLayout(env.network.cidr, env.network.azCount).database;
 }
 
 /**
- * The deployment settings of an environment: registry, domain and replica
- * cap from its config, platform endpoints from `PLATFORM_DEFAULTS`.
+ * The VPC's public subnet CIDRs (the internet-facing ALB's nodes), from
+ * `subnetLayout`; tests/charts checks they match what `Network` creates.
+ */
+export function publicSubnetCidrs(env: EnvironmentConfig): string[] {
+  return subnetLayout(env.network.cidr, env.network.azCount).public;
+}
+
+/**
+ * The deployment settings of an environment: registry, domain, replica cap,
+ * subnet CIDRs and edge policy from its config, platform names from
+ * `PLATFORM_DEFAULTS`, and the IngressGroup `<env>-public`.
  *
- * @param overrides per-environment opt-ins (RPS metric, VPA modes, external egress) or other platform names
+ * @param overrides the WAF web ACL (`wafAclArn`, required for public services)
+ *   and optionally the ACM `certificateArn`, both may be Terraform tokens;
+ *   per-environment opt-ins (RPS metric, VPA modes, external egress) or other platform names
  * @throws Error when `imageTag` is empty, `latest` or not a valid tag
  */
 export function deploymentFor(env: EnvironmentConfig, imageTag: string, overrides: Partial<Omit<ServiceDeployment, "environment" | "imageTag">> = {}): ServiceDeployment {
   checkImageTag(imageTag);
+  const { rateLimits, cors, oidcIssuer } = env.edge;
   return {
     environment: env.name,
     imageRegistry: `${env.account.id}.dkr.ecr.${env.account.region}.amazonaws.com`,
@@ -305,7 +437,11 @@ export function deploymentFor(env: EnvironmentConfig, imageTag: string, override
     domain: env.services.domain,
     maxReplicasCap: env.services.maxReplicasCap,
     databaseCidrs: databaseSubnetCidrs(env),
+    publicSubnetCidrs: publicSubnetCidrs(env),
+    edge: { oidcIssuer, rateLimitPerClientPerMinute: rateLimits.perClientPerMinute, rateLimitBurst: rateLimits.burst, cors },
+    wafAclArn: "",
     ...PLATFORM_DEFAULTS,
+    ingress: { ...PLATFORM_DEFAULTS.ingress, groupName: `${env.name}-public` },
     ...overrides,
   };
 }

@@ -9,6 +9,7 @@
  */
 import {
   AWS_CLI_IMAGE,
+  CERT_MANAGER_NAMESPACE,
   DATABASE_CA_CONFIGMAP,
   DATABASE_CA_MOUNT,
   KUBERNETES_AUTH_PATH,
@@ -18,6 +19,8 @@ import {
   SNAPSHOT_TOKEN_AUDIENCE,
   TLS_MOUNT,
   TLS_SECRET,
+  VAULT_CA_ISSUER,
+  VAULT_CA_SECRET,
   VAULT_IMAGE,
   VAULT_K8S_IMAGE,
   VAULT_RELEASE,
@@ -199,34 +202,41 @@ export function serverDnsNames(namespace: string): string[] {
 
 /**
  * cert-manager objects for the server certificate. Without `issuer`, a
- * private CA local to the namespace: a self-signed Issuer signs a CA
- * certificate, whose Issuer signs the server certificate.
+ * private CA for Vault: a self-signed Issuer signs a CA certificate whose key
+ * pair is the Secret of the ClusterIssuer `vault-ca`, which signs the server
+ * certificate. A ClusterIssuer reads its Secret from cert-manager's cluster
+ * resource namespace (https://cert-manager.io/docs/configuration/#cluster-resource-namespace),
+ * so the CA lives in `certManagerNamespace`, not in Vault's namespace. Being
+ * cluster-wide, the issuer also lets each service namespace obtain a
+ * certificate whose `ca.crt` is Vault's CA (charts/microservice), for the
+ * Vault Agent to verify the server with.
  */
-export function tlsManifests(namespace: string, issuer?: TlsIssuerRef): object[] {
+export function tlsManifests(namespace: string, issuer?: TlsIssuerRef, certManagerNamespace: string = CERT_MANAGER_NAMESPACE): object[] {
   const objects: object[] = [];
   let issuerRef: TlsIssuerRef & { group: string };
   if (issuer) {
     issuerRef = { ...issuer, group: "cert-manager.io" };
   } else {
     objects.push(
-      { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "vault-selfsigned", namespace }, spec: { selfSigned: {} } },
+      { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "vault-selfsigned", namespace: certManagerNamespace }, spec: { selfSigned: {} } },
       {
         apiVersion: "cert-manager.io/v1",
         kind: "Certificate",
-        metadata: { name: "vault-ca", namespace },
+        metadata: { name: VAULT_CA_SECRET, namespace: certManagerNamespace },
         spec: {
           isCA: true,
           commonName: `vault-ca.${namespace}`,
-          secretName: "vault-ca",
+          secretName: VAULT_CA_SECRET,
           duration: "87600h",
           renewBefore: "720h",
           privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
           issuerRef: { kind: "Issuer", name: "vault-selfsigned", group: "cert-manager.io" },
         },
       },
-      { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "vault-ca", namespace }, spec: { ca: { secretName: "vault-ca" } } },
+      // Cluster-scoped: no namespace.
+      { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: VAULT_CA_ISSUER }, spec: { ca: { secretName: VAULT_CA_SECRET } } },
     );
-    issuerRef = { kind: "Issuer", name: "vault-ca", group: "cert-manager.io" };
+    issuerRef = { kind: "ClusterIssuer", name: VAULT_CA_ISSUER, group: "cert-manager.io" };
   }
   objects.push({
     apiVersion: "cert-manager.io/v1",

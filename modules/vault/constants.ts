@@ -33,6 +33,17 @@ export const SNAPSHOT_PREFIX = "raft";
 
 /** Secret (written by cert-manager) holding the Vault server certificate, key and CA. */
 export const TLS_SECRET = "vault-tls";
+/**
+ * cert-manager ClusterIssuer signed by Vault's private CA (created by `Vault`
+ * unless it is given `tlsIssuer`). Certificates it issues carry the CA as
+ * `ca.crt`: the microservice chart requests one per service namespace so the
+ * Vault Agent can verify the server.
+ */
+export const VAULT_CA_ISSUER = "vault-ca";
+/** Secret (in cert-manager's cluster resource namespace) holding the private CA's key pair. */
+export const VAULT_CA_SECRET = "vault-ca";
+/** Default namespace cert-manager runs in: its cluster resource namespace, where ClusterIssuers read Secrets. */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
 /** Where the server pods mount `TLS_SECRET`. */
 export const TLS_MOUNT = "/vault/userconfig/vault-tls";
 /** ConfigMap with the CA bundle Vault uses to verify the database's certificate. */

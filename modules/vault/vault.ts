@@ -9,11 +9,13 @@ import { EncryptionKey } from "../security/encryption-key";
 import { ServiceRole } from "../security/service-role";
 import { databaseCaManifest, snapshotManifests, tlsManifests, vaultHelmValues, type TlsIssuerRef } from "./chart";
 import {
+  CERT_MANAGER_NAMESPACE,
   SNAPSHOT_PREFIX,
   SNAPSHOT_SERVICE_ACCOUNT,
   VAULT_CHART_VERSION,
   VAULT_NAMESPACE,
   VAULT_RELEASE,
+  VAULT_CA_ISSUER,
   VAULT_SERVER_SERVICE_ACCOUNT,
   vaultInClusterAddress,
   vaultSnapshotBucketName,
@@ -76,9 +78,15 @@ export interface VaultProps {
   readonly injectorReplicas?: number;
   /**
    * cert-manager issuer of the server certificate.
-   * @default - a private CA created in the namespace (self-signed root, CA issuer)
+   * @default - a private CA (self-signed root in `certManagerNamespace`) behind the ClusterIssuer `vault-ca`
    */
   readonly tlsIssuer?: TlsIssuerRef;
+  /**
+   * Namespace cert-manager runs in: its cluster resource namespace, where the
+   * private CA's key pair must live for the `vault-ca` ClusterIssuer to sign.
+   * @default "cert-manager"
+   */
+  readonly certManagerNamespace?: string;
   /**
    * PEM bundle Vault verifies the database's TLS certificate with (for RDS, the
    * region's or the global RDS CA bundle), mounted at `/vault/userconfig/database-ca/ca.pem`.
@@ -124,6 +132,12 @@ export class Vault extends Construct {
   readonly manifestsRelease: Release;
   /** The Kubernetes objects rendered through the manifests chart. */
   readonly manifests: readonly object[];
+  /**
+   * ClusterIssuer whose certificates carry Vault's CA as `ca.crt` (for
+   * `ServiceDeployment.vault.caIssuer`): `vault-ca`, or the given `tlsIssuer`
+   * when it is a ClusterIssuer; undefined for a namespaced `tlsIssuer`.
+   */
+  readonly caIssuer?: string;
   /** The vault-helm values, before YAML encoding. */
   readonly values: Record<string, unknown>;
 
@@ -139,6 +153,10 @@ export class Vault extends Construct {
       throw new Error(`Vault ${id}: replicas is ${replicas}; expected an odd integer >= 3 (a Raft quorum that survives losing a zone)`);
     }
     if (!DNS_LABEL.test(namespace)) throw new Error(`Vault ${id}: namespace is "${namespace}"; expected a DNS label such as vault`);
+    const certManagerNamespace = props.certManagerNamespace ?? CERT_MANAGER_NAMESPACE;
+    if (!DNS_LABEL.test(certManagerNamespace)) {
+      throw new Error(`Vault ${id}: certManagerNamespace is "${certManagerNamespace}"; expected a DNS label such as cert-manager`);
+    }
     if (!CRON.test(schedule.trim())) {
       throw new Error(`Vault ${id}: snapshotSchedule is "${schedule}"; expected a five-field cron expression such as "0 * * * *"`);
     }
@@ -154,6 +172,7 @@ export class Vault extends Construct {
     const { accountId, region } = awsContext(this);
     this.namespace = namespace;
     this.address = vaultInClusterAddress(namespace);
+    this.caIssuer = !props.tlsIssuer ? VAULT_CA_ISSUER : props.tlsIssuer.kind === "ClusterIssuer" ? props.tlsIssuer.name : undefined;
 
     // Auto-unseal: the key only Vault's server pods may use, through their own role.
     this.unsealKey = new EncryptionKey(this, "unseal-key", { description: `Vault auto-unseal of ${props.name}`, alias: `${props.name}/vault-unseal` });
@@ -213,7 +232,7 @@ export class Vault extends Construct {
     });
 
     this.manifests = [
-      ...tlsManifests(namespace, props.tlsIssuer),
+      ...tlsManifests(namespace, props.tlsIssuer, certManagerNamespace),
       ...snapshotManifests({
         namespace,
         schedule: schedule.trim(),

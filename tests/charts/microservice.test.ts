@@ -8,11 +8,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { environments, type EnvironmentConfig } from "../../config";
 import { services, type Service } from "../../config/services";
 import { PRIORITY_CLASSES } from "../../modules/service/priority-classes";
-import { deploymentFor, microserviceValues, type MicroserviceValues } from "../../modules/service/values";
+import { deploymentFor, EDGE_RESPONSE_HEADERS, microserviceValues, publicSubnetCidrs, type MicroserviceValues } from "../../modules/service/values";
 import { helmLint, render, type HelmResult, type Manifest } from "./helm";
 import { validateManifest } from "./validate";
 
 const IMAGE_TAG = "1.4.2-3f9c2ab";
+/** The WAF web ACL of an environment as it resolves at apply time. */
+const wafAclArn = (env: EnvironmentConfig) =>
+  `arn:aws:wafv2:${env.account.region}:${env.account.id}:regional/webacl/groundwork-${env.name}-public/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b`;
 
 interface Case {
   readonly env: EnvironmentConfig;
@@ -26,7 +29,7 @@ const cases: Case[] = environments.flatMap((env) =>
   services.map((service) => ({
     env,
     service,
-    values: microserviceValues(service, deploymentFor(env, IMAGE_TAG), services),
+    values: microserviceValues(service, deploymentFor(env, IMAGE_TAG, { wafAclArn: wafAclArn(env) }), services),
     manifests: [] as Manifest[],
     lint: { ok: false, stdout: "", stderr: "not run" },
   })),
@@ -155,7 +158,9 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
       expect(annotations["vault.hashicorp.com/role"]).toBe(c.service.name);
       expect(annotations["vault.hashicorp.com/agent-inject-secret-db"]).toBe(`database/creds/${c.service.name}`);
       expect(annotations["vault.hashicorp.com/agent-inject-template-db"]).toContain(`secret "database/creds/${c.service.name}"`);
+      // vault-k8s: tls-secret is mounted at /vault/tls in the agent containers; ca-cert is the CA file there.
       expect(annotations["vault.hashicorp.com/tls-secret"]).toBe("vault-ca");
+      expect(annotations["vault.hashicorp.com/ca-cert"]).toBe("/vault/tls/ca.crt");
     } else {
       expect(Object.keys(annotations).filter((k) => k.startsWith("vault.hashicorp.com/"))).toEqual([]);
     }
@@ -193,7 +198,23 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
     }
   });
 
-  it("has an Ingress only when the service is public", () => {
+  it("issues the Vault Agent its CA from the vault-ca ClusterIssuer, in its own namespace", () => {
+    const certificates = c.manifests.filter((m) => m.kind === "Certificate");
+    if (!c.service.uses.includes("postgres")) {
+      expect(certificates).toEqual([]);
+      return;
+    }
+    const cert = one(c, "Certificate");
+    expect(cert.metadata.namespace ?? c.values.namespace).toBe(c.values.namespace);
+    expect(cert.spec.secretName).toBe(one(c, "Rollout").spec.template.metadata.annotations["vault.hashicorp.com/tls-secret"]);
+    expect(cert.spec.issuerRef).toEqual({ group: "cert-manager.io", kind: "ClusterIssuer", name: "vault-ca" });
+    // Only a carrier of ca.crt: never usable as a server certificate (to impersonate Vault) or a CA.
+    expect(cert.spec.usages).toEqual(["client auth"]);
+    expect(cert.spec.isCA).toBeUndefined();
+    expect(cert.spec.dnsNames).toBeUndefined();
+  });
+
+  it("has an ALB Ingress only when the service is public: HTTPS only, TLS 1.2+, behind WAF, on the environment's shared ALB", () => {
     const ingresses = c.manifests.filter((m) => m.kind === "Ingress");
     if (!c.service.public) {
       expect(ingresses).toEqual([]);
@@ -201,11 +222,63 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
     }
     const host = c.service.name === "api-gateway" ? `api.${c.env.services.domain}` : `${c.service.name}.${c.env.services.domain}`;
     const ing = one(c, "Ingress");
-    expect(ing.metadata.annotations["cert-manager.io/cluster-issuer"]).toBeTruthy();
-    expect(ing.spec.ingressClassName).toBe("nginx");
-    expect(ing.spec.tls).toEqual([{ hosts: [host], secretName: `${c.service.name}-tls` }]);
+    const a = ing.metadata.annotations;
+    expect(ing.spec.ingressClassName).toBe("alb");
+    expect(a).toMatchObject({
+      "alb.ingress.kubernetes.io/scheme": "internet-facing",
+      "alb.ingress.kubernetes.io/target-type": "ip",
+      "alb.ingress.kubernetes.io/group.name": `${c.env.name}-public`,
+      "alb.ingress.kubernetes.io/listen-ports": '[{"HTTPS":443}]',
+      "alb.ingress.kubernetes.io/ssl-policy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+      "alb.ingress.kubernetes.io/wafv2-acl-arn": wafAclArn(c.env),
+      "alb.ingress.kubernetes.io/healthcheck-path": "/ready",
+    });
+    expect(JSON.parse(a["alb.ingress.kubernetes.io/listen-ports"])).toEqual([{ HTTPS: 443 }]); // no clear-text listener
+    expect(a["alb.ingress.kubernetes.io/ssl-redirect"]).toBeUndefined();
+    // Certificate discovered from ACM by host; ACM terminates TLS, so no cert-manager and no TLS Secret.
+    expect(a["alb.ingress.kubernetes.io/certificate-arn"]).toBeUndefined();
+    expect(Object.keys(a).filter((k) => k.startsWith("cert-manager.io/"))).toEqual([]);
+    expect(ing.spec.tls).toBeUndefined();
     expect(ing.spec.rules.map((r: any) => r.host)).toEqual([host]);
     expect(ing.spec.rules[0].http.paths[0].backend.service.name).toBe(c.service.name);
+  });
+
+  it("adds HSTS and the security headers on the ALB listener, in a form the controller parses", () => {
+    if (!c.service.public) return;
+    const raw: string = one(c, "Ingress").metadata.annotations["alb.ingress.kubernetes.io/listener-attributes.HTTPS-443"];
+    // The controller's stringMap: split on commas, then each pair on its first "=".
+    const pairs = raw.split(",").map((p) => p.trim());
+    for (const p of pairs) expect(p).toMatch(/^routing\.http\.response\.[a-z_]+(\.header_value|\.enabled)=./);
+    const attributes = Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf("=")), p.slice(p.indexOf("=") + 1)]));
+    expect(attributes).toEqual({
+      "routing.http.response.server.enabled": "false",
+      "routing.http.response.strict_transport_security.header_value": "max-age=63072000; includeSubDomains; preload",
+      "routing.http.response.x_content_type_options.header_value": "nosniff",
+      "routing.http.response.x_frame_options.header_value": "DENY",
+      "routing.http.response.content_security_policy.header_value": EDGE_RESPONSE_HEADERS.contentSecurityPolicy,
+    });
+    // CORS is the API gateway's (see the edge env): a list cannot pass through this annotation.
+    expect(Object.keys(attributes).filter((k) => k.includes("access_control"))).toEqual([]);
+  });
+
+  it("runs the API edge in the public service: JWT issuer, per-client rate and burst, CORS from the environment", () => {
+    const env = Object.fromEntries(
+      (one(c, "Rollout").spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),
+    );
+    const edgeKeys = ["OIDC_ISSUER", "RATE_LIMIT_PER_CLIENT_PER_MINUTE", "RATE_LIMIT_BURST", "CORS_ALLOWED_ORIGINS", "CORS_ALLOWED_METHODS", "CORS_ALLOWED_HEADERS"];
+    if (!c.service.public) {
+      expect(edgeKeys.filter((k) => k in env)).toEqual([]);
+      return;
+    }
+    const { edge } = c.env;
+    expect(env).toMatchObject({
+      OIDC_ISSUER: edge.oidcIssuer,
+      RATE_LIMIT_PER_CLIENT_PER_MINUTE: String(edge.rateLimits.perClientPerMinute),
+      RATE_LIMIT_BURST: String(edge.rateLimits.burst),
+      CORS_ALLOWED_ORIGINS: edge.cors.allowedOrigins.join(","),
+      CORS_ALLOWED_METHODS: edge.cors.allowedMethods.join(","),
+      CORS_ALLOWED_HEADERS: edge.cors.allowedHeaders.join(","),
+    });
   });
 
   it("denies all traffic to and from its pods by default", () => {
@@ -215,7 +288,7 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
     expect(deny.egress).toBeUndefined();
   });
 
-  it("admits exactly its catalog callers, the ingress controller when public, and Prometheus", () => {
+  it("admits exactly its catalog callers, the ALB from the public subnets when public, and Prometheus", () => {
     const rules = allowPolicy(c).spec.ingress as any[];
     for (const rule of rules) {
       expect(rule.from?.length).toBeGreaterThan(0); // an empty `from` would admit everyone
@@ -224,9 +297,12 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
     const callers = rules.flatMap((r) => r.from).map(servicePeer).filter((p) => p !== undefined);
     // Each caller's pods, in the namespace that caller is released in (its own by default).
     expect(callers.sort((a, b) => a.name.localeCompare(b.name))).toEqual(callersOf(c.service.name).sort().map((name) => ({ name, namespace: name })));
-    const namespaces = rules.flatMap((r) => r.from).filter((p) => !p.podSelector).map((p) => p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
-    expect(namespaces.sort()).toEqual(c.service.public ? ["ingress-nginx", "monitoring"] : ["monitoring"]);
-    expect(rules.flatMap((r) => r.from).filter((p) => p.ipBlock)).toEqual([]);
+    const namespaces = rules.flatMap((r) => r.from).filter((p) => !p.podSelector && !p.ipBlock).map((p) => p.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]);
+    expect(namespaces.sort()).toEqual(["monitoring"]);
+    // Nothing from outside the cluster but the ALB's subnets, and only for public services.
+    const cidrs = rules.flatMap((r) => r.from).filter((p) => p.ipBlock).map((p) => p.ipBlock);
+    expect(cidrs).toEqual(c.service.public ? publicSubnetCidrs(c.env).map((cidr) => ({ cidr })) : []);
+    for (const block of cidrs) expect(block.except).toBeUndefined();
   });
 
   it("reaches exactly its catalog callees, DNS, its databases and Vault", () => {

@@ -12,6 +12,9 @@
  * - prometheus-operator example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml
  * - kubernetes/autoscaler vertical-pod-autoscaler/deploy/vpa-v1-crd-gen.yaml
  *   (updateMode enum Off|Initial|Recreate|InPlaceOrRecreate|InPlace; "Auto" is deprecated and gone).
+ * - cert-manager deploy/crds/crd-certificates.yaml (cert-manager.io/v1): the
+ *   fields the chart sets; `usages` is the KeyUsage enum, privateKey.algorithm
+ *   RSA|ECDSA|Ed25519, rotationPolicy Never|Always, issuerRef {name, kind, group}.
  */
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler";
 import { Ingress } from "kubernetes-models/networking.k8s.io/v1/Ingress";
@@ -222,6 +225,45 @@ const verticalPodAutoscaler = z
   })
   .strict();
 
+const keyUsage = z.enum([
+  "signing", "digital signature", "content commitment", "key encipherment", "key agreement", "data encipherment",
+  "cert sign", "crl sign", "encipher only", "decipher only", "any", "server auth", "client auth", "code signing",
+  "email protection", "s/mime", "ipsec end system", "ipsec tunnel", "ipsec user", "timestamping", "ocsp signing",
+  "microsoft sgc", "netscape sgc",
+]);
+/** Go durations as cert-manager parses them (e.g. 2160h, 90m). */
+const goDuration = z.string().regex(/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/, "a Go duration such as 2160h");
+const certificate = z
+  .object({
+    apiVersion: z.literal("cert-manager.io/v1"),
+    kind: z.literal("Certificate"),
+    metadata: objectMeta,
+    spec: z
+      .object({
+        secretName: dnsSubdomain,
+        // X.509 caps the subject common name at 64 characters; cert-manager refuses longer.
+        commonName: z.string().min(1).max(64).optional(),
+        dnsNames: z.array(z.string().min(1)).optional(),
+        ipAddresses: z.array(z.string().ip()).optional(),
+        isCA: z.boolean().optional(),
+        duration: goDuration.optional(),
+        renewBefore: goDuration.optional(),
+        usages: z.array(keyUsage).min(1).optional(),
+        privateKey: z
+          .object({
+            algorithm: z.enum(["RSA", "ECDSA", "Ed25519"]).optional(),
+            size: z.number().int().optional(),
+            encoding: z.enum(["PKCS1", "PKCS8"]).optional(),
+            rotationPolicy: z.enum(["Never", "Always"]).optional(),
+          })
+          .strict()
+          .optional(),
+        issuerRef: z.object({ name: z.string().min(1), kind: z.enum(["Issuer", "ClusterIssuer"]).optional(), group: z.string().optional() }).strict(),
+      })
+      .strict(),
+  })
+  .strict();
+
 type Validator = (m: Manifest) => void;
 
 function builtIn(Model: new (data: never) => { validate(): void }): Validator {
@@ -249,6 +291,7 @@ const VALIDATORS: Record<string, Validator> = {
   "argoproj.io/v1alpha1/AnalysisTemplate": crd(analysisTemplate),
   "monitoring.coreos.com/v1/ServiceMonitor": crd(serviceMonitor),
   "autoscaling.k8s.io/v1/VerticalPodAutoscaler": crd(verticalPodAutoscaler),
+  "cert-manager.io/v1/Certificate": crd(certificate),
 };
 
 /** The kinds this module can validate, as `apiVersion/kind`. */

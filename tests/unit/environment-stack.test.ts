@@ -42,6 +42,9 @@ describe.each(["dev", "staging", "prod"] as const)("%s stack", (env) => {
         "web_acl_arn",
         "audit_bucket",
         "fis_experiment_templates",
+        "vault_address",
+        "vault_snapshot_bucket",
+        "opensearch_endpoint",
       ].sort(),
     );
     expect(stack.json.output.state_bucket.value).toBe(stateStore.bucketName);

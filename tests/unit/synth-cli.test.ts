@@ -15,7 +15,7 @@ const work = mkdtempSync(join(root, ".gen", "synth-cli-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function copyApp(to: string): void {
-  for (const entry of ["main.ts", "config", "stacks", "modules"]) cpSync(join(root, entry), join(to, entry), { recursive: true });
+  for (const entry of ["main.ts", "config", "stacks", "modules", "monitoring"]) cpSync(join(root, entry), join(to, entry), { recursive: true });
 }
 
 describe("main.ts", () => {

@@ -17,7 +17,20 @@ interface Validation {
   diagnostics: { severity: string; summary: string; detail?: string }[];
 }
 
-const pick = (byType: Json = {}): Json => Object.fromEntries(Object.entries(byType).filter(([type]) => type.startsWith("aws_")));
+const isAws = (address: string) => /^(data\.)?aws_/.test(address);
+
+/** AWS resources only, with dependencies on non-AWS resources dropped. */
+const pick = (byType: Json = {}): Json =>
+  Object.fromEntries(
+    Object.entries(byType)
+      .filter(([type]) => type.startsWith("aws_"))
+      .map(([type, byId]) => [
+        type,
+        Object.fromEntries(
+          Object.entries(byId as Json).map(([id, r]) => [id, r.depends_on ? { ...r, depends_on: r.depends_on.filter(isAws) } : r]),
+        ),
+      ]),
+  );
 
 /**
  * The AWS part of a stack: only the AWS provider is mirrored here, so Helm and

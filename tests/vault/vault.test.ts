@@ -4,13 +4,14 @@ import { resourceNames } from "../../config/naming";
 import { evaluate } from "../../policies/gate";
 import { SERVER_POD_LABELS, ZONE_TOPOLOGY_KEY } from "../../modules/vault/chart";
 import { AWS_CLI_IMAGE, VAULT_CHART_VERSION, VAULT_IMAGE } from "../../modules/vault/constants";
+import { PLATFORM_DEFAULTS } from "../../modules/service/values";
 import { config, policyOf } from "../helpers/synth";
 import { logicalId, release, synthVault, type Json } from "./helpers";
 
 type Doc = Json;
 
 describe.each(ENVIRONMENT_NAMES)("Vault in %s", (env) => {
-  const { synth: s } = synthVault(env);
+  const { synth: s, vault } = synthVault(env);
   const { release: chart, values } = release(s, "vault");
   const { values: manifestValues } = release(s, "vault-manifests");
   const manifests: Doc[] = manifestValues.manifests;
@@ -64,8 +65,23 @@ describe.each(ENVIRONMENT_NAMES)("Vault in %s", (env) => {
     expect(cert.spec.secretName).toBe("vault-tls");
     expect(cert.spec.dnsNames).toEqual(expect.arrayContaining(["vault-active.vault.svc", "*.vault-internal", "localhost"]));
     expect(cert.spec.ipAddresses).toEqual(["127.0.0.1"]);
-    expect(cert.spec.issuerRef).toEqual({ kind: "Issuer", name: "vault-ca", group: "cert-manager.io" });
-    expect(manifests.filter((m) => m.kind === "Issuer").map((m) => m.metadata.name)).toEqual(["vault-selfsigned", "vault-ca"]);
+    expect(cert.spec.issuerRef).toEqual({ kind: "ClusterIssuer", name: "vault-ca", group: "cert-manager.io" });
+  });
+
+  it("keeps its private CA where a ClusterIssuer can sign with it, so service namespaces can get the CA", () => {
+    // A ClusterIssuer reads its Secret from cert-manager's cluster resource namespace (cert-manager by default).
+    const issuer = manifests.find((m) => m.kind === "ClusterIssuer")!;
+    expect(issuer).toEqual({ apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer", metadata: { name: "vault-ca" }, spec: { ca: { secretName: "vault-ca" } } });
+    const ca = manifests.find((m) => m.kind === "Certificate" && m.spec.isCA)!;
+    expect(ca.metadata).toEqual({ name: "vault-ca", namespace: "cert-manager" });
+    expect(ca.spec.secretName).toBe("vault-ca");
+    expect(ca.spec.issuerRef).toEqual({ kind: "Issuer", name: "vault-selfsigned", group: "cert-manager.io" });
+    expect(manifests.filter((m) => m.kind === "Issuer")).toEqual([
+      { apiVersion: "cert-manager.io/v1", kind: "Issuer", metadata: { name: "vault-selfsigned", namespace: "cert-manager" }, spec: { selfSigned: {} } },
+    ]);
+    expect(vault.caIssuer).toBe("vault-ca");
+    // The name the service chart asks for by default (modules/service/values.ts).
+    expect(PLATFORM_DEFAULTS.vault.caIssuer).toBe(vault.caIssuer);
   });
 
   it("enables the Agent injector with two replicas, a PDB and a zone spread", () => {
@@ -75,7 +91,11 @@ describe.each(ENVIRONMENT_NAMES)("Vault in %s", (env) => {
 
   it("renders objects charts/manifests accepts (apiVersion, kind, metadata), each named once", () => {
     expect(release(s, "vault-manifests").release.chart).toBe("${path.root}/../../../charts/manifests");
-    for (const m of manifests) expect(m).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), metadata: { name: expect.any(String), namespace: "vault" } });
+    for (const m of manifests) expect(m).toMatchObject({ apiVersion: expect.any(String), kind: expect.any(String), metadata: { name: expect.any(String) } });
+    // Vault's own objects in its namespace; the private CA in cert-manager's; the ClusterIssuer in none.
+    const where = (m: Doc) => m.metadata.namespace ?? "(cluster)";
+    expect(new Set(manifests.filter((m) => m.kind !== "ClusterIssuer" && !(m.kind === "Issuer" || m.spec?.isCA)).map(where))).toEqual(new Set(["vault"]));
+    expect(manifests.filter((m) => m.kind === "ClusterIssuer").map(where)).toEqual(["(cluster)"]);
     const keys = manifests.map((m) => `${m.kind}/${m.metadata.name}`);
     expect(new Set(keys).size).toBe(keys.length);
   });
@@ -196,11 +216,25 @@ describe("Vault props", () => {
     expect(lifecycle.rule[0].expiration).toEqual([{ days: 90 }]);
   });
 
-  it("uses an existing issuer when one is given", () => {
-    const { synth: s } = synthVault("dev", { tlsIssuer: { kind: "ClusterIssuer", name: "internal-ca" } });
+  it("uses an existing issuer when one is given, and offers it to services only when it is cluster-wide", () => {
+    const { synth: s, vault } = synthVault("dev", { tlsIssuer: { kind: "ClusterIssuer", name: "internal-ca" } });
     const manifests: Json[] = release(s, "vault-manifests").values.manifests;
-    expect(manifests.filter((m) => m.kind === "Issuer")).toEqual([]);
+    expect(manifests.filter((m) => m.kind === "Issuer" || m.kind === "ClusterIssuer")).toEqual([]);
     expect(manifests.find((m) => m.kind === "Certificate")!.spec.issuerRef).toEqual({ kind: "ClusterIssuer", name: "internal-ca", group: "cert-manager.io" });
+    expect(vault.caIssuer).toBe("internal-ca");
+    expect(synthVault("dev", { tlsIssuer: { kind: "Issuer", name: "vault-local" } }).vault.caIssuer).toBeUndefined();
+  });
+
+  it("keeps the private CA in another cert-manager namespace when told", () => {
+    const { synth: s } = synthVault("dev", { certManagerNamespace: "pki" });
+    const manifests: Json[] = release(s, "vault-manifests").values.manifests;
+    expect(manifests.filter((m) => m.kind === "Issuer" || m.spec?.isCA).map((m) => m.metadata.namespace)).toEqual(["pki", "pki"]);
+  });
+
+  it("fails when the cert-manager namespace is not a DNS label", () => {
+    expect(() => synthVault("dev", { certManagerNamespace: "Cert_Manager" })).toThrow(
+      'Vault vault: certManagerNamespace is "Cert_Manager"; expected a DNS label such as cert-manager',
+    );
   });
 
   it("fails when replicas is even", () => {

@@ -82,6 +82,19 @@ Checks JSON Schema cannot express; rendering fails with one line naming the valu
 {{- if and (ne .Values.verticalAutoscaling.updateMode "Off") (has "memory" .Values.verticalAutoscaling.controlledResources) (gt (int $a.targetMemoryUtilizationPercentage) 0) -}}
 {{- fail "verticalAutoscaling.updateMode sets memory requests while the HPA scales on memory; set autoscaling.targetMemoryUtilizationPercentage to 0 or leave memory out of verticalAutoscaling.controlledResources" -}}
 {{- end -}}
+{{- if .Values.ingress.enabled -}}
+{{- if not .Values.ingress.wafAclArn -}}
+{{- fail "ingress.enabled is true but ingress.wafAclArn is empty; expected the WAF web ACL ARN (public services are served only behind WAF)" -}}
+{{- end -}}
+{{- if not .Values.networkPolicy.loadBalancerCidrs -}}
+{{- fail "ingress.enabled is true but networkPolicy.loadBalancerCidrs is empty; expected the VPC public subnet CIDRs (the ALB connects from them)" -}}
+{{- end -}}
+{{- range $key, $value := .Values.ingress.responseHeaders -}}
+{{- if contains "," $value -}}
+{{- fail (printf "ingress.responseHeaders.%s is %q; expected no comma (the listener-attributes annotation is split on commas and the whole ALB would fail to reconcile)" $key $value) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
 {{- if and (ne .Values.verticalAutoscaling.updateMode "Off") (has "cpu" .Values.verticalAutoscaling.controlledResources) -}}
 {{- fail "verticalAutoscaling.updateMode sets cpu requests while the HPA scales on cpu; leave cpu out of verticalAutoscaling.controlledResources" -}}
 {{- end -}}
