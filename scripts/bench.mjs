@@ -45,9 +45,9 @@ function measure(cmd, cmdArgs) {
   const probe = [
     "import json,resource,subprocess,sys,time",
     "t=time.monotonic()",
-    "r=subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL,stderr=subprocess.PIPE)",
+    "r=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,stderr=subprocess.STDOUT)",
     "w=time.monotonic()-t",
-    "print(json.dumps({'code':r.returncode,'wall':w,'rss_kib':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,'err':r.stderr.decode()[-2000:]}))",
+    "print(json.dumps({'code':r.returncode,'wall':w,'rss_kib':resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,'err':r.stdout.decode()[-2000:]}))",
   ].join("\n");
   const out = spawnSync("python3", ["-c", probe, cmd, ...cmdArgs], { env, encoding: "utf8" });
   if (out.status !== 0) throw new Error(`bench: could not run ${cmd}: ${out.stderr}`);
