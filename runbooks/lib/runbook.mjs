@@ -37,6 +37,7 @@ import { createTarget } from "./targets/index.mjs";
  *   measurements: Record<string, unknown>,
  *   log: (line: string) => void,
  *   markFault: () => void,
+ *   stopProbe: () => Promise<ProbeMeasurement | null>,
  *   runChild: (decl: Runbook, params: ParamValues) => Promise<RunResult>,
  * }} StepContext
  *
@@ -53,6 +54,9 @@ import { createTarget } from "./targets/index.mjs";
  *   steps: Step[],
  *   probe?: (t: Target, ctx: StepContext) => WriteProbe | null,
  *   health?: (t: Target, ctx: StepContext) => unknown,
+ *   environments?: readonly string[],
+ *   environmentsWhy?: string,
+ *   validate?: (params: ParamValues, env: string) => void,
  * }} RunbookInput
  * @typedef {RunbookInput & {params: Record<string, ParamSpec>, file: string}} Runbook
  *
@@ -146,6 +150,7 @@ export function helpText(decl) {
   }
   lines.push("common flags:");
   for (const [flag, help] of COMMON_FLAGS) lines.push(`  ${flag}`.padEnd(28) + help);
+  if (decl.environments) lines.push("", `runs against: ${decl.environments.join(", ")}${decl.environmentsWhy ? ` (${decl.environmentsWhy})` : ""}`);
   lines.push("", "steps:");
   decl.steps.forEach((s, i) => lines.push(`  ${i + 1}. ${s.title}${s.destructive ? "  [destructive]" : ""}`));
   return `${lines.join("\n")}\n`;
@@ -214,6 +219,10 @@ export async function execute(decl, argv, opts = {}) {
     runId = `${compactTime(new Date())}-${decl.id}-${common.env}-${crypto.randomBytes(2).toString("hex")}`;
   }
 
+  // Runbook-level input rules (which environments, parameters that go together): bad input, exit 2.
+  const badInput = checkInput(decl, params, common.env);
+  if (badInput) return refuse(badInput);
+
   // Confirmation policy, decided before anything changes.
   // `when` skips a step for these parameters (e.g. cut-over only when asked); it then needs no confirmation.
   const remaining = decl.steps.map((s, i) => ({ s, i })).filter(({ s, i }) => !completed.has(i) && (!s.when || s.when(params)));
@@ -247,6 +256,18 @@ export async function execute(decl, argv, opts = {}) {
 
   /** @type {WriteProbe | null} */
   let probe = null;
+  /** @type {ProbeMeasurement | null} */
+  let measured = null;
+  /** Stop the write probe and measure now (a step that judges RTO/RPO needs the figures before the run ends). */
+  const stopProbe = async () => {
+    if (!probe) return null;
+    if (!measured) {
+      measured = await probe.measure();
+      result.measurements.probe = measured;
+      journal.write("probe-end", { measurement: measured });
+    }
+    return measured;
+  };
   /** @type {StepContext} */
   const ctx = {
     runId,
@@ -257,6 +278,7 @@ export async function execute(decl, argv, opts = {}) {
     measurements: result.measurements,
     log: (line) => progress.line(line),
     markFault: () => probe?.markFault(),
+    stopProbe,
     runChild: (child, childParams) => runChild(child, childParams, { ...opts, target, parent: { runId }, out, isTTY }),
   };
   target.markFault = ctx.markFault;
@@ -371,9 +393,8 @@ export async function execute(decl, argv, opts = {}) {
     progress.stop();
     if (probe) {
       try {
-        const m = await probe.measure();
-        result.measurements.probe = m;
-        journal.write("probe-end", { measurement: m });
+        const m = await stopProbe();
+        if (!m) throw new Error("no probe");
         say(`measured: RTO ${m.rtoSeconds ?? "n/a"} s, RPO ${m.lostWrites} lost write(s) / ${m.rpoSeconds} s (${m.ackedWrites} acknowledged, ${m.failedWrites} failed)`);
       } catch (err) {
         result.measurements.probe = { error: errText(err) };
@@ -407,6 +428,26 @@ export async function execute(decl, argv, opts = {}) {
     say(`${decl.id}: ${outcome}${common.dryRun ? " (nothing changed)" : ""}`);
     return result;
   }
+}
+
+/**
+ * The runbook's own input rules: the environments it supports and its
+ * `validate` hook. Returns the one-line refusal, or null.
+ * @param {Runbook} decl
+ * @param {ParamValues} params
+ * @param {string} env
+ */
+function checkInput(decl, params, env) {
+  if (decl.environments && !decl.environments.includes(env)) {
+    return `--env ${env}: this runbook runs against ${decl.environments.join(", ")}${decl.environmentsWhy ? ` (${decl.environmentsWhy})` : ""}`;
+  }
+  try {
+    decl.validate?.(params, env);
+  } catch (err) {
+    if (err instanceof UsageError) return err.message;
+    throw err;
+  }
+  return null;
 }
 
 /**

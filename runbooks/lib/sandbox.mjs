@@ -529,6 +529,23 @@ async function startRedis(state, ports) {
 }
 
 /**
+ * Start a stopped (or killed) Redis server of the sandbox again with its own
+ * config. Sentinel makes a returning old primary a replica of the current one.
+ * @param {SandboxState} state
+ * @param {string} name
+ */
+export async function restartRedisNode(state, name) {
+  const n = state.redis.nodes[name];
+  if (!n) throw new Error(`no redis node ${name}`);
+  if (isOurs(n.pid, String(n.port))) return n.pid;
+  // A killed server leaves its pid file behind: startRedisProcess must not read the old pid.
+  fs.rmSync(path.join(n.dir, `${name}.pid`), { force: true });
+  await startRedisProcess("redis-server", n, name);
+  writeState(state);
+  return n.pid;
+}
+
+/**
  * @param {string} binary
  * @param {RedisNode} n
  * @param {string} name

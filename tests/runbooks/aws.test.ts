@@ -4,10 +4,13 @@
  */
 import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiCacheClient, TestFailoverCommand } from "@aws-sdk/client-elasticache";
 import {
+  DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
   DescribeEventsCommand,
   RDSClient,
   RebootDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
   type DBInstance,
 } from "@aws-sdk/client-rds";
@@ -17,6 +20,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
+import dbBackupVerify from "../../runbooks/db-backup-verify.mjs";
 import dbFailover from "../../runbooks/db-failover.mjs";
 import dbRestore from "../../runbooks/db-restore.mjs";
 import { judge } from "../../runbooks/dr-drill.mjs";
@@ -65,6 +69,15 @@ async function run(decl: Runbook, argv: string[], env: "dev" | "staging" | "prod
   return { r, out };
 }
 
+/**
+ * Runbook overhead on AWS (everything but waiting for AWS: mocks answer at
+ * once, the clock is fake). Recorded, not asserted; `node
+ * scripts/bench-runbooks.mjs` prints it against the 5 s budget.
+ */
+function recordOverhead(runbook: string, t0: number) {
+  console.info(`runbook overhead: ${runbook} ${((performance.now() - t0) / 1000).toFixed(3)} s (budget 5 s)`);
+}
+
 const instance = (over: Partial<DBInstance>): { DBInstances: DBInstance[] } => ({
   DBInstances: [
     {
@@ -92,7 +105,9 @@ describe("db-failover on RDS", () => {
     rds.on(RebootDBInstanceCommand).resolves({});
     rds.on(DescribeEventsCommand).resolves({ Events: [{ Message: "Multi-AZ instance failover completed" }] });
 
+    const t0 = performance.now();
     const { r } = await run(dbFailover, ["--yes"]);
+    recordOverhead("db-failover", t0);
     expect(r.error).toBeNull();
     expect(rds.commandCalls(RebootDBInstanceCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: "groundwork-staging", ForceFailover: true }]);
     expect(rds.commandCalls(DescribeDBInstancesCommand).every((c) => c.args[0].input.DBInstanceIdentifier === "groundwork-staging")).toBe(true);
@@ -188,7 +203,9 @@ describe("redis-failover on ElastiCache", () => {
       .resolves(group("groundwork-staging-002"));
     elasticache.on(TestFailoverCommand).resolves({});
     elasticache.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [{ CacheClusterId: "groundwork-staging-002", CacheClusterStatus: "available" }] });
+    const t0 = performance.now();
     const { r } = await run(redisFailover, ["--yes"]);
+    recordOverhead("redis-failover", t0);
     expect(r.error).toBeNull();
     expect(elasticache.commandCalls(TestFailoverCommand).map((c) => c.args[0].input)).toEqual([{ ReplicationGroupId: "groundwork-staging", NodeGroupId: "0001" }]);
     expect(elasticache.commandCalls(DescribeCacheClustersCommand).map((c) => c.args[0].input)).toEqual([{ CacheClusterId: "groundwork-staging-002", ShowCacheNodeInfo: true }]);
@@ -253,5 +270,85 @@ describe("state-restore on S3", () => {
     expect(locked.r.error).toBe("step 2 (Terraform does not hold the lock) check failed: the state is locked (a plan or apply is running): wait for it, never force");
     expect(s3.commandCalls(CopyObjectCommand)).toHaveLength(1);
     s3.restore();
+  });
+});
+
+describe("db-backup-verify on RDS", () => {
+  const snapshot = (id: string, created: string, status = "available") => ({ DBSnapshotIdentifier: id, SnapshotCreateTime: new Date(created), Status: status, SnapshotType: "automated" });
+  const scratch = "groundwork-staging-verify-20250131t120000z";
+
+  it("restores the newest automated snapshot into a scratch instance, checks it, records the restore time and deletes it", async () => {
+    rds
+      .on(DescribeDBSnapshotsCommand)
+      .resolvesOnce({ DBSnapshots: [snapshot("rds:groundwork-staging-2025-01-29-03-00", "2025-01-29T03:00:00Z")], Marker: "m2" })
+      .resolvesOnce({ DBSnapshots: [snapshot("rds:groundwork-staging-2025-01-31-03-00", "2025-01-31T03:00:00Z"), snapshot("rds:groundwork-staging-2025-01-31-09-00", "2025-01-31T09:00:00Z", "creating")] });
+    const encrypted = { Engine: "postgres", EngineVersion: "16.4", StorageEncrypted: true, KmsKeyId: "arn:aws:kms:eu-west-1:222222222222:key/k" };
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "groundwork-staging" })
+      .resolves(instance(encrypted))
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: scratch })
+      .resolvesOnce(instance({ DBInstanceStatus: "creating" }))
+      .resolvesOnce(instance({ DBInstanceStatus: "creating" }))
+      .resolvesOnce(instance({ DBInstanceStatus: "available", ...encrypted })) // restored
+      .resolvesOnce(instance({ DBInstanceStatus: "available", ...encrypted })) // checks
+      .resolvesOnce(instance({ DBInstanceStatus: "deleting" }))
+      .rejects(Object.assign(new Error(`DBInstance ${scratch} not found.`), { name: "DBInstanceNotFoundFault" }));
+    rds.on(RestoreDBInstanceFromDBSnapshotCommand).resolves({});
+    rds.on(DeleteDBInstanceCommand).resolves({});
+
+    const { r, out } = await run(dbBackupVerify, []);
+    expect(r.error).toBeNull();
+    expect(rds.commandCalls(DescribeDBSnapshotsCommand).map((c) => c.args[0].input)).toEqual([
+      { DBInstanceIdentifier: "groundwork-staging", SnapshotType: "automated", Marker: undefined },
+      { DBInstanceIdentifier: "groundwork-staging", SnapshotType: "automated", Marker: "m2" },
+    ]);
+    expect(rds.commandCalls(RestoreDBInstanceFromDBSnapshotCommand).map((c) => c.args[0].input)).toEqual([
+      {
+        DBInstanceIdentifier: scratch,
+        DBSnapshotIdentifier: "rds:groundwork-staging-2025-01-31-03-00",
+        DBInstanceClass: "db.r6g.large",
+        DBSubnetGroupName: "groundwork-staging-db",
+        VpcSecurityGroupIds: ["sg-0123"],
+        MultiAZ: false,
+        PubliclyAccessible: false,
+        DeletionProtection: false,
+        Tags: [
+          { Key: "groundwork:restore-of", Value: "groundwork-staging" },
+          { Key: "groundwork:scratch", Value: "db-backup-verify" },
+        ],
+      },
+    ]);
+    expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: scratch, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
+    // Waits (30 s each): twice while creating, once while deleting.
+    expect(sleeps).toEqual([POLL.rds * 3, POLL.rds * 3, POLL.rds * 3]);
+    expect(r.measurements.restoreSeconds).toBe(60);
+    expect(r.measurements.backup).toEqual({ source: "rds:groundwork-staging-2025-01-31-03-00", createdAt: "2025-01-31T03:00:00.000Z", ageSeconds: 32400 });
+    expect(out).toContain("ok      storage encrypted");
+  });
+
+  it("fails when the restore is not encrypted, and deletes the scratch instance anyway", async () => {
+    rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [snapshot("rds:s1", "2025-01-31T03:00:00Z")] });
+    rds
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: "groundwork-staging" })
+      .resolves(instance({ Engine: "postgres", EngineVersion: "16.4", StorageEncrypted: true }))
+      .on(DescribeDBInstancesCommand, { DBInstanceIdentifier: scratch })
+      .resolvesOnce(instance({ DBInstanceStatus: "available", Engine: "postgres", EngineVersion: "16.4", StorageEncrypted: false }))
+      .resolvesOnce(instance({ DBInstanceStatus: "available", Engine: "postgres", EngineVersion: "16.4", StorageEncrypted: false }))
+      .rejects(Object.assign(new Error("not found"), { name: "DBInstanceNotFoundFault" }));
+    rds.on(RestoreDBInstanceFromDBSnapshotCommand).resolves({});
+    rds.on(DeleteDBInstanceCommand).resolves({});
+    const { r } = await run(dbBackupVerify, []);
+    expect(r.error).toBe("step 3 (integrity checks pass) run failed: integrity checks failed: storage encrypted");
+    expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input.DBInstanceIdentifier)).toEqual([scratch]);
+  });
+
+  it("--dry-run names the snapshot and restores nothing", async () => {
+    rds.on(DescribeDBSnapshotsCommand).resolves({ DBSnapshots: [snapshot("rds:s1", "2025-01-31T03:00:00Z")] });
+    rds.on(DescribeDBInstancesCommand).resolves(instance({}));
+    const { r, out } = await run(dbBackupVerify, ["--dry-run"], "prod");
+    expect(r.outcome).toBe("dry-run");
+    expect(out).toContain("would call RDS RestoreDBInstanceFromDBSnapshot rds:s1 -> groundwork-prod-verify-20250131t120000z");
+    expect(rds.commandCalls(RestoreDBInstanceFromDBSnapshotCommand)).toHaveLength(0);
+    expect(rds.commandCalls(DeleteDBInstanceCommand)).toHaveLength(0);
   });
 });

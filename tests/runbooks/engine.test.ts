@@ -8,7 +8,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listRunbooks } from "../../runbooks/lib/catalog.mjs";
 import { Journal, Masker } from "../../runbooks/lib/journal.mjs";
-import { parseArgv } from "../../runbooks/lib/params.mjs";
+import { parseArgv, UsageError } from "../../runbooks/lib/params.mjs";
 import { computeMeasurement } from "../../runbooks/lib/probe.mjs";
 import { execute, helpText, runbook, step, type Runbook } from "../../runbooks/lib/runbook.mjs";
 import { BaseTarget } from "../../runbooks/lib/targets/base.mjs";
@@ -89,6 +89,32 @@ describe("parameters", () => {
     const { params } = parseArgv(["--timeout", "2m"], { timeout: { type: "duration", help: "x" } });
     expect(params.timeout).toBe(120);
     expect(() => parseArgv(["--time", "yesterday"], { time: { type: "timestamp", help: "x" } })).toThrow("an ISO 8601 time with a zone");
+  });
+});
+
+describe("runbook-level input rules", () => {
+  const awsOnly = runbook({
+    id: "demo-aws-only",
+    title: "AWS only",
+    environments: ["dev", "staging", "prod"],
+    environmentsWhy: "nothing to do in the sandbox",
+    params: { low: { type: "int", default: 1, help: "low" }, high: { type: "int", default: 2, help: "high" } },
+    validate: (p) => {
+      if (Number(p.low) > Number(p.high)) throw new UsageError(`--low: got ${p.low}, allowed: at most --high (${p.high})`);
+    },
+    steps: [step("act", { run: () => void calls.push("acted") })],
+  });
+
+  it("fails with exit code 2 before any step when the environment is not supported or validate refuses", async () => {
+    calls.length = 0;
+    const local = await run(awsOnly, ["--env", "local"]);
+    expect(local.r.exitCode).toBe(2);
+    expect(local.out.trim()).toBe("demo-aws-only: --env local: this runbook runs against dev, staging, prod (nothing to do in the sandbox)");
+    const bad = await run(awsOnly, ["--env", "dev", "--low", "5"]);
+    expect(bad.r.exitCode).toBe(2);
+    expect(bad.out.trim()).toBe("demo-aws-only: --low: got 5, allowed: at most --high (2)");
+    expect(calls).toEqual([]);
+    expect(helpText(awsOnly)).toContain("runs against: dev, staging, prod (nothing to do in the sandbox)");
   });
 });
 

@@ -9,26 +9,41 @@ import { DescribeCacheClustersCommand, DescribeReplicationGroupsCommand, ElastiC
 import {
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
+  DescribeDBSnapshotsCommand,
   DescribeEventsCommand,
   RDSClient,
   RebootDBInstanceCommand,
+  RestoreDBInstanceFromDBSnapshotCommand,
   RestoreDBInstanceToPointInTimeCommand,
 } from "@aws-sdk/client-rds";
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BaseTarget } from "./base.mjs";
+import { FaultInjectionApi } from "./fis.mjs";
 
 /**
  * @typedef {import("../../../config/index").EnvironmentConfig} EnvironmentConfig
  * @typedef {import("../../../config/index").ResourceNames} ResourceNames
  * @typedef {import("../../../config/index").StateStoreConfig} StateStoreConfig
  * @typedef {import("./base.mjs").BaseOptions & {
- *   rds?: RDSClient, elasticache?: ElastiCacheClient, s3?: S3Client,
+ *   rds?: RDSClient, elasticache?: ElastiCacheClient, s3?: S3Client, snapshotS3?: S3Client,
  *   fetch?: typeof fetch, processEnv?: NodeJS.ProcessEnv,
+ *   chaosSdk?: import("./fis.mjs").ChaosSdk,
  * }} AwsOptions
  */
 
-/** Polling intervals (ms): RDS and ElastiCache change state in tens of seconds. */
-export const POLL = { rds: 10_000, elasticache: 5_000 };
+/**
+ * Polling intervals (ms): RDS and ElastiCache change state in tens of seconds,
+ * Vault and Kubernetes Jobs in seconds, FIS experiments in tens of seconds.
+ */
+export const POLL = { rds: 10_000, elasticache: 5_000, vault: 2_000, job: 5_000, fis: 15_000 };
+
+/**
+ * Where operators reach Vault: `kubectl -n vault port-forward ...` to this
+ * address (VAULT_OPERATOR_ADDRESS in modules/vault/constants.ts; a test keeps them equal).
+ */
+export const VAULT_DEFAULT_ADDR = "https://127.0.0.1:8200";
+/** Names shared with the Vault module (modules/vault/constants.ts; a test keeps them equal). */
+export const VAULT_NAMES = { namespace: "vault", snapshotCronJob: "vault-snapshot", snapshotPrefix: "raft" };
 
 export class AwsTarget extends BaseTarget {
   /**
@@ -47,12 +62,16 @@ export class AwsTarget extends BaseTarget {
     this.rds = opts.rds ?? new RDSClient({ region: config.account.region });
     this.elasticache = opts.elasticache ?? new ElastiCacheClient({ region: config.account.region });
     this.s3 = opts.s3 ?? new S3Client({ region: stateStore.account.region });
+    // The state bucket lives in the state account's region; the snapshot bucket in the environment's.
+    this.snapshotS3 = opts.snapshotS3 ?? opts.s3 ?? new S3Client({ region: config.account.region });
     this.fetch = opts.fetch ?? fetch;
     this.db = new RdsDb(this);
     this.cache = new ElastiCacheOps(this);
     this.state = new StateBucket(this);
     this.vault = new VaultApi(this);
+    this.snapshots = new VaultSnapshots(this);
     this.kube = new Kube(this);
+    this.chaos = new FaultInjectionApi(this, opts.chaosSdk);
   }
 
   /**
@@ -225,6 +244,111 @@ class RdsDb {
   async insertRows(_label, _rows) {
     throw new Error("drill rows are written only in the sandbox");
   }
+
+  /**
+   * The newest available automated snapshot of the instance, for db-backup-verify.
+   * @returns {Promise<{source: string, createdAt: string, ageSeconds: number}>}
+   */
+  async latestRecoveryPoint() {
+    /** @type {import("@aws-sdk/client-rds").DBSnapshot[]} */
+    const all = [];
+    /** @type {string | undefined} */
+    let marker;
+    do {
+      const page = await this.t.rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: this.id, SnapshotType: "automated", Marker: marker }));
+      all.push(...(page.DBSnapshots ?? []));
+      marker = page.Marker;
+    } while (marker);
+    const newest = all
+      .filter((s) => s.Status === "available" && s.SnapshotCreateTime)
+      .sort((a, b) => Number(b.SnapshotCreateTime) - Number(a.SnapshotCreateTime))[0];
+    if (!newest) throw new Error(`${this.id} has no available automated snapshot: are automated backups on?`);
+    const createdAt = /** @type {Date} */ (newest.SnapshotCreateTime);
+    return { source: String(newest.DBSnapshotIdentifier), createdAt: createdAt.toISOString(), ageSeconds: Math.round((this.t.now() - createdAt.getTime()) / 1000) };
+  }
+
+  /**
+   * RestoreDBInstanceFromDBSnapshot into a scratch instance like the source
+   * (class, subnet group, security groups; single-AZ, private), then wait until available.
+   * @param {{source: string, name: string}} opts
+   * @param {number} [timeoutMs]
+   */
+  async restoreScratch({ source: snapshot, name }, timeoutMs = 90 * 60_000) {
+    if (name === this.id) throw new Error(`scratch name ${name} is the primary's identifier`);
+    const source = await this.describe();
+    const input = {
+      DBInstanceIdentifier: name,
+      DBSnapshotIdentifier: snapshot,
+      DBInstanceClass: source.DBInstanceClass,
+      DBSubnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName,
+      VpcSecurityGroupIds: (source.VpcSecurityGroups ?? []).map((g) => String(g.VpcSecurityGroupId)),
+      MultiAZ: false,
+      PubliclyAccessible: false,
+      DeletionProtection: false,
+      Tags: [
+        { Key: "groundwork:restore-of", Value: this.id },
+        { Key: "groundwork:scratch", Value: "db-backup-verify" },
+      ],
+    };
+    if (this.t.would(`call RDS RestoreDBInstanceFromDBSnapshot ${snapshot} -> ${name}, wait up to ${timeoutMs / 1000} s`)) return { scratch: name };
+    const t0 = this.t.now();
+    await this.t.rds.send(new RestoreDBInstanceFromDBSnapshotCommand(input));
+    await this.t.poll(async () => (await this.describe(name)).DBInstanceStatus === "available", { intervalMs: POLL.rds * 3, timeoutMs, what: `${name} to be available` });
+    return { scratch: name, restoreSeconds: (this.t.now() - t0) / 1000 };
+  }
+
+  /**
+   * What can be checked from the operator's machine: the scratch instance is
+   * available, runs the source's engine version and is encrypted. Row-level
+   * checks need a network path into the VPC (see db-backup-verify.md).
+   * @param {string} name
+   * @param {Record<string, unknown>} [_data]
+   */
+  async checkScratch(name, _data) {
+    if (this.t.would(`check ${name}: available, same engine and version as ${this.id}, storage encrypted`)) return { checks: [] };
+    const [source, scratch] = [await this.describe(), await this.describe(name)];
+    const checks = [
+      { check: "available", ok: scratch.DBInstanceStatus === "available", detail: String(scratch.DBInstanceStatus) },
+      { check: "engine version", ok: scratch.Engine === source.Engine && scratch.EngineVersion === source.EngineVersion, detail: `${scratch.Engine} ${scratch.EngineVersion}` },
+      { check: "storage encrypted", ok: scratch.StorageEncrypted === true, detail: String(scratch.KmsKeyId ?? "") },
+    ];
+    return { checks };
+  }
+
+  /**
+   * Delete a scratch instance without a final snapshot and wait until it is gone.
+   * @param {string} name
+   * @param {number} [timeoutMs]
+   */
+  async dropScratch(name, timeoutMs = 30 * 60_000) {
+    if (name === this.id) throw new Error(`refusing to delete ${name}: it is the primary`);
+    if (this.t.would(`call RDS DeleteDBInstance ${name} SkipFinalSnapshot=true, wait up to ${timeoutMs / 1000} s until it is gone`)) return { dropped: name };
+    try {
+      await this.t.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: name, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
+    } catch (err) {
+      if (!notFound(err)) throw err;
+      return { dropped: name };
+    }
+    await this.t.poll(
+      async () => {
+        try {
+          await this.describe(name);
+          return false;
+        } catch (err) {
+          if (notFound(err)) return true;
+          throw err;
+        }
+      },
+      { intervalMs: POLL.rds * 3, timeoutMs, what: `${name} to be deleted` },
+    );
+    return { dropped: name };
+  }
+}
+
+/** @param {unknown} err */
+function notFound(err) {
+  const e = /** @type {{name?: string, message?: string}} */ (err);
+  return e?.name === "DBInstanceNotFoundFault" || e?.name === "DBInstanceNotFound" || /not found/i.test(String(e?.message ?? ""));
 }
 
 class ElastiCacheOps {
@@ -381,10 +505,10 @@ class VaultApi {
     this.t = t;
   }
 
-  /** VAULT_ADDR, required for Vault runbooks. */
+  /** VAULT_ADDR, else the port-forwarded operator address. */
   addr() {
-    const addr = this.t.processEnv.VAULT_ADDR;
-    if (!addr || !/^https?:\/\/[^\s]+$/.test(addr)) throw new Error(`VAULT_ADDR ${JSON.stringify(addr ?? "")} is not set to a URL such as https://vault.example.internal:8200`);
+    const addr = this.t.processEnv.VAULT_ADDR || VAULT_DEFAULT_ADDR;
+    if (!/^https?:\/\/[^\s]+$/.test(addr)) throw new Error(`VAULT_ADDR ${JSON.stringify(addr)} is not a URL such as ${VAULT_DEFAULT_ADDR}`);
     return addr.replace(/\/$/, "");
   }
 
@@ -400,12 +524,16 @@ class VaultApi {
    * One Vault HTTP API call; the journal records method and path, never bodies.
    * @param {string} method
    * @param {string} apiPath e.g. /v1/sys/init
-   * @param {{token?: boolean, body?: unknown, raw?: Uint8Array}} [opts]
+   * @param {{token?: boolean | string, body?: unknown, raw?: Uint8Array, okStatuses?: number[]}} [opts]
+   *   `token: true` sends VAULT_TOKEN, a string sends that token
    */
   async call(method, apiPath, opts = {}) {
     /** @type {Record<string, string>} */
     const headers = {};
-    if (opts.token) headers["X-Vault-Token"] = this.token();
+    if (typeof opts.token === "string") {
+      this.t.masker.addSecret(opts.token);
+      headers["X-Vault-Token"] = opts.token;
+    } else if (opts.token) headers["X-Vault-Token"] = this.token();
     /** @type {NonNullable<Parameters<typeof fetch>[1]>["body"]} */
     let body;
     if (opts.raw) {
@@ -416,9 +544,127 @@ class VaultApi {
       body = JSON.stringify(opts.body);
     }
     this.t.journal.write("vault", { method, path: apiPath });
-    const res = await this.t.fetch(`${this.addr()}${apiPath}`, { method, headers, body });
-    if (!res.ok) throw new Error(`Vault ${method} ${apiPath} answered ${res.status}`);
+    let res;
+    try {
+      res = await this.t.fetch(`${this.addr()}${apiPath}`, { method, headers, body });
+    } catch (err) {
+      const cause = /** @type {{cause?: {code?: string, message?: string}}} */ (err).cause;
+      throw new Error(`Vault ${method} ${apiPath} at ${this.addr()} failed: ${cause?.code ?? cause?.message ?? String(err)} (is the port-forward running? see the runbook's .md)`);
+    }
+    if (!res.ok && !(opts.okStatuses ?? []).includes(res.status)) throw new Error(`Vault ${method} ${apiPath} answered ${res.status}`);
     return res;
+  }
+
+  /**
+   * @param {string} method
+   * @param {string} apiPath
+   * @param {Parameters<VaultApi["call"]>[2]} [opts]
+   * @returns {Promise<Record<string, any>>}
+   */
+  async json(method, apiPath, opts) {
+    const res = await this.call(method, apiPath, opts);
+    const text = await res.text();
+    return text ? JSON.parse(text) : {};
+  }
+
+  /** GET /v1/sys/init (unauthenticated). @returns {Promise<boolean>} */
+  async initialized() {
+    return Boolean((await this.json("GET", "/v1/sys/init")).initialized);
+  }
+
+  /** GET /v1/sys/seal-status (unauthenticated). */
+  async sealStatus() {
+    const s = await this.json("GET", "/v1/sys/seal-status");
+    return { type: String(s.type ?? ""), initialized: Boolean(s.initialized), sealed: s.sealed !== false, recoverySeal: Boolean(s.recovery_seal), version: String(s.version ?? "") };
+  }
+
+  /** GET /v1/sys/leader (unauthenticated): the HA leader, once elected. */
+  async leader() {
+    const l = await this.json("GET", "/v1/sys/leader");
+    return { haEnabled: Boolean(l.ha_enabled), leaderAddress: String(l.leader_address ?? ""), isSelf: Boolean(l.is_self) };
+  }
+
+  /**
+   * PUT /v1/sys/init with auto-unseal: recovery shares, no unseal shares.
+   * The answer holds the only copy of the recovery keys and the root token:
+   * they are registered as secrets before anything else is done with them.
+   * @param {{recoveryShares: number, recoveryThreshold: number}} opts
+   * @returns {Promise<{recoveryKeysB64: string[], recoveryKeysHex: string[], rootToken: string}>}
+   */
+  async init({ recoveryShares, recoveryThreshold }) {
+    const res = await this.call("PUT", "/v1/sys/init", { body: { recovery_shares: recoveryShares, recovery_threshold: recoveryThreshold } });
+    const out = /** @type {{recovery_keys?: string[], recovery_keys_base64?: string[], root_token?: string}} */ (await res.json());
+    const hex = out.recovery_keys ?? [];
+    const b64 = out.recovery_keys_base64 ?? [];
+    for (const k of [...hex, ...b64, out.root_token ?? ""]) this.t.masker.addSecret(k);
+    if (!out.root_token || b64.length !== recoveryShares) throw new Error(`Vault answered /v1/sys/init without a root token and ${recoveryShares} recovery keys`);
+    return { recoveryKeysB64: b64, recoveryKeysHex: hex, rootToken: out.root_token };
+  }
+
+  /**
+   * Poll until Vault reports initialised, unsealed (KMS auto-unseal) and a leader.
+   * @param {number} timeoutMs
+   */
+  async waitUnsealedWithLeader(timeoutMs) {
+    return this.t.poll(
+      async () => {
+        const seal = await this.sealStatus();
+        if (!seal.initialized || seal.sealed) return null;
+        const leader = await this.leader();
+        return leader.haEnabled && leader.leaderAddress ? { sealType: seal.type, leaderAddress: leader.leaderAddress, version: seal.version } : null;
+      },
+      { intervalMs: POLL.vault, timeoutMs, what: "Vault to be unsealed with a leader" },
+    );
+  }
+
+  /**
+   * GET /v1/sys/storage/raft/configuration: the Raft peers and their voter state.
+   * @param {string} token
+   */
+  async raftPeers(token) {
+    const r = await this.json("GET", "/v1/sys/storage/raft/configuration", { token });
+    /** @type {Array<{node_id: string, address: string, leader: boolean, voter: boolean}>} */
+    const servers = r.data?.config?.servers ?? [];
+    return servers.map((p) => ({ node: String(p.node_id), leader: Boolean(p.leader), voter: Boolean(p.voter) }));
+  }
+
+  /**
+   * POST /v1/sys/storage/raft/snapshot-force: replace all of Vault's data with the snapshot.
+   * @param {Uint8Array} snapshot
+   */
+  async restoreSnapshot(snapshot) {
+    await this.call("POST", "/v1/sys/storage/raft/snapshot-force", { token: true, raw: snapshot });
+  }
+}
+
+/** Vault's Raft snapshots in the environment's snapshot bucket, under `raft/`. */
+class VaultSnapshots {
+  /** @param {AwsTarget} t */
+  constructor(t) {
+    this.t = t;
+    this.bucket = t.names.vaultSnapshotBucket(t.config.account.id);
+    this.prefix = `${VAULT_NAMES.snapshotPrefix}/`;
+  }
+
+  /** Every snapshot, newest first. */
+  async list() {
+    /** @type {Array<{key: string, lastModified: string, size: number}>} */
+    const out = [];
+    /** @type {string | undefined} */
+    let token;
+    do {
+      const page = await this.t.snapshotS3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: this.prefix, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) out.push({ key: String(o.Key), lastModified: o.LastModified?.toISOString() ?? "", size: o.Size ?? 0 });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out.sort((a, b) => b.lastModified.localeCompare(a.lastModified) || b.key.localeCompare(a.key));
+  }
+
+  /** @param {string} key */
+  async get(key) {
+    const out = await this.t.snapshotS3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    if (!out.Body) throw new Error(`s3://${this.bucket}/${key} is empty`);
+    return out.Body.transformToByteArray();
   }
 }
 
@@ -428,14 +674,48 @@ class Kube {
     this.t = t;
     /** kubeconfig context: `aws eks update-kubeconfig --name <cluster> --alias <cluster>`. */
     this.context = t.names.cluster;
+    /** `KUBECTL` picks the binary (e.g. .gen/bin/kubectl from scripts/setup-helm.sh). */
+    this.bin = t.processEnv.KUBECTL || "kubectl";
   }
 
   /**
    * @param {string[]} args
-   * @param {{mutates?: boolean, input?: string}} [opts]
+   * @param {{mutates?: boolean, input?: string, allowFail?: boolean}} [opts]
    */
   async kubectl(args, opts = {}) {
-    const r = await this.t.exec(["kubectl", "--context", this.context, ...args], opts);
+    const r = await this.t.exec([this.bin, "--context", this.context, ...args], opts);
     return r?.stdout ?? "";
+  }
+
+  /**
+   * A read-only kubectl call answering JSON (`-o json` is added).
+   * @param {string[]} args
+   * @returns {Promise<any>}
+   */
+  async json(args) {
+    const out = await this.kubectl([...args, "-o", "json"], { mutates: false });
+    try {
+      return JSON.parse(out);
+    } catch {
+      throw new Error(`kubectl ${args.join(" ")} did not answer JSON`);
+    }
+  }
+
+  /**
+   * A kubectl plugin command. kubectl finds a plugin by the first argument
+   * that is not a flag, so `--context <name>` must come after the plugin's
+   * name, never before it.
+   * @param {string[]} args e.g. ["argo", "rollouts", "abort", "api-gateway", "-n", "api-gateway"]
+   * @param {{mutates?: boolean}} [opts]
+   */
+  async plugin(args, opts = {}) {
+    const r = await this.t.exec([this.bin, ...args, "--context", this.context], opts);
+    return r?.stdout ?? "";
+  }
+
+  /** Whether the Argo Rollouts kubectl plugin is installed (read-only). */
+  async hasArgoPlugin() {
+    const r = await this.t.exec([this.bin, "argo", "rollouts", "version", "--short"], { mutates: false, allowFail: true });
+    return r !== null && r.exitCode === 0;
   }
 }

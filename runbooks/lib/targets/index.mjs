@@ -24,3 +24,24 @@ export async function createTarget(env, opts) {
   const { env: config, names, stateStore } = await environmentConfig(env);
   return new AwsTarget(config, names, stateStore, opts);
 }
+
+/**
+ * The target as an AWS target, for steps of runbooks that declare
+ * `environments: ["dev", "staging", "prod"]` (the engine refuses the others first).
+ * @param {Target} t
+ * @returns {AwsTarget}
+ */
+export function aws(t) {
+  if (t instanceof AwsTarget) return t;
+  throw new Error(`--env ${t.env}: this step needs an AWS environment`);
+}
+
+/**
+ * The target as the sandbox's.
+ * @param {Target} t
+ * @returns {LocalTarget}
+ */
+export function local(t) {
+  if (t instanceof LocalTarget) return t;
+  throw new Error(`--env ${t.env}: this step needs the sandbox`);
+}

@@ -20,6 +20,7 @@ import {
   pidAlive,
   removeStalePidFile,
   postmasterPid,
+  restartRedisNode,
   redisCommand,
   requireState,
   sentinelMaster,
@@ -49,7 +50,9 @@ export class LocalTarget extends BaseTarget {
     /** AWS-only facets: present so runbooks can say why they are unavailable. */
     this.state = null;
     this.vault = null;
+    this.snapshots = null;
     this.kube = null;
+    this.chaos = null;
   }
 
   sandbox() {
@@ -364,6 +367,73 @@ class LocalDb {
     return b;
   }
 
+  /**
+   * The newest base backup, as db-backup-verify's recovery point: with the
+   * WAL archive it restores everything committed up to now.
+   */
+  latestRecoveryPoint() {
+    const b = this.latestBackup();
+    return { source: path.basename(b.dir), createdAt: b.endedAt, ageSeconds: Math.round((this.t.now() - Date.parse(b.endedAt)) / 1000) };
+  }
+
+  /**
+   * Restore the newest base backup plus the WAL archive up to now into a
+   * scratch server on a free port (db-restore's restore, to the present).
+   * @param {{source: string, name: string}} opts
+   * @param {number} [_timeoutMs] AWS only
+   */
+  async restoreScratch({ name }, _timeoutMs) {
+    const time = new Date(this.t.now()).toISOString();
+    const r = await this.restoreToTime({ time, name });
+    return { scratch: name, scratchTime: time, restoreSeconds: r.restoreSeconds, scratchPort: r.restorePort };
+  }
+
+  /**
+   * pg_amcheck (heap and btree checks on every relation) on the scratch
+   * server, then row counts and checksums of every table against the
+   * primary's rows committed before the restore time.
+   * @param {string} name
+   * @param {{scratchTime?: unknown}} data
+   */
+  async checkScratch(name, { scratchTime }) {
+    if (this.t.would(`check ${name}: pg_amcheck on every relation, row counts and checksums against the primary`)) return { checks: [] };
+    /** @type {Array<{check: string, ok: boolean, detail: string}>} */
+    const checks = [];
+    try {
+      const r = await this.integrityCheck(name);
+      checks.push({ check: "pg_amcheck", ok: true, detail: `no corruption in ${r.checkedTables} table(s) and their indexes` });
+    } catch (err) {
+      checks.push({ check: "pg_amcheck", ok: false, detail: err instanceof Error ? err.message : String(err) });
+    }
+    const cmp = await this.compareWithSource({ restore: name, time: String(scratchTime) });
+    for (const r of cmp.tables) {
+      checks.push({ check: `rows ${r.table}`, ok: r.match, detail: `${r.restoredRows} restored, ${r.sourceRows} in the primary before the restore time${r.match ? "" : ", checksums differ"}` });
+    }
+    return { checks };
+  }
+
+  /** @param {string} name @param {number} [_timeoutMs] */
+  async dropScratch(name, _timeoutMs) {
+    await this.dropRestore(name);
+    return { dropped: name };
+  }
+
+  /**
+   * The chaos fault: SIGKILL the primary's postmaster and every backend at
+   * once (no fencing pause: the host is gone). Recovery is `failover`.
+   */
+  async killPrimary() {
+    const { primary } = this.roles();
+    const pid = postmasterPid(primary.dataDir);
+    if (!pid) throw new Error(`${primary.name} is not running`);
+    const pids = [pid, ...childPids(pid)];
+    if (this.t.would(`SIGKILL ${primary.name}: postmaster ${pid} and its ${pids.length - 1} children`, { pids })) return { killed: primary.name };
+    this.t.markFault();
+    for (const p of pids) signal(p, "SIGKILL");
+    await waitFor(() => pids.every((p) => !pidAlive(p)), { timeoutMs: 5000, what: `${primary.name} to die` });
+    return { killed: primary.name, killedAt: new Date(this.t.now()).toISOString() };
+  }
+
   /** Run integrity checks (amcheck on every btree index) on a restored server. @param {string} name */
   async integrityCheck(name) {
     const node = this.t.sandbox().postgres.restores[name];
@@ -539,6 +609,54 @@ class LocalCache {
       },
       { intervalMs: 10 },
     );
+  }
+
+  /**
+   * The chaos fault: SIGKILL the primary Sentinel names. Sentinel then fails
+   * over by itself (down-after-milliseconds, quorum): nothing here helps it.
+   */
+  async killPrimary() {
+    const s = this.t.sandbox();
+    const master = await sentinelMaster(s);
+    const node = s.redis.nodes[master.name];
+    if (!node) throw new Error(`Sentinel names port ${master.port}, which is not a sandbox node`);
+    if (this.t.would(`SIGKILL redis ${master.name} (pid ${node.pid})`, { pid: node.pid })) return { killed: master.name };
+    this.t.markFault();
+    signal(node.pid, "SIGKILL");
+    await waitFor(() => !pidAlive(node.pid), { timeoutMs: 5000, what: `${master.name} to die` });
+    return { killed: master.name, killedAt: new Date(this.t.now()).toISOString() };
+  }
+
+  /**
+   * Wait until Sentinel names a primary other than `killed` (its automatic failover).
+   * @param {string} killed
+   * @param {number} timeoutMs
+   */
+  async awaitSentinelFailover(killed, timeoutMs) {
+    const s = this.t.sandbox();
+    if (this.t.would(`wait up to ${timeoutMs / 1000} s for Sentinel to promote a replica of ${killed}`)) return { newPrimary: "(a replica)" };
+    const next = await waitFor(
+      async () => {
+        const m = await sentinelMaster(s);
+        return m.name !== killed ? m.name : "";
+      },
+      { timeoutMs, what: `Sentinel to fail over from ${killed}`, intervalMs: 20 },
+    );
+    return { newPrimary: next };
+  }
+
+  /**
+   * Start the killed node again; it rejoins as a replica of the new primary.
+   * @param {{killed: string, newPrimary: string}} roles
+   */
+  async restartAsReplica({ killed, newPrimary }) {
+    const s = this.t.sandbox();
+    if (this.t.would(`start redis ${killed} again as a replica of ${newPrimary}`)) return { restarted: killed };
+    await restartRedisNode(s, killed);
+    // Sentinel would reconfigure it too, after noticing it is back; do it now.
+    await this.cmd(s.redis.nodes[killed].port, ["REPLICAOF", "127.0.0.1", s.redis.nodes[newPrimary].port]);
+    await this.oldPrimaryFollows({ oldPrimary: killed, newPrimary });
+    return { restarted: killed };
   }
 
   /** Sentinel's view, for reports. */
