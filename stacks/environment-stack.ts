@@ -1,11 +1,11 @@
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
-import { Fn, S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { Fn, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { resourceNames } from "../config/naming";
 import type { EnvironmentConfig, StateStoreConfig } from "../config/schema";
 import type { Service } from "../config/services";
+import { environmentBase } from "./environment-base";
 import { Cache } from "../modules/cache/cache";
 import { Cluster } from "../modules/cluster/cluster";
 import { Database } from "../modules/database/database";
@@ -50,22 +50,7 @@ export class EnvironmentStack extends TerraformStack {
     const { config } = props;
     const names = resourceNames(config.name);
 
-    new S3Backend(this, {
-      bucket: props.state.bucketName,
-      key: names.stateKey,
-      region: props.state.account.region,
-      encrypt: true,
-      // The key lives in the state account: cross-account use needs the alias ARN, not the bare alias.
-      kmsKeyId: `arn:aws:kms:${props.state.account.region}:${props.state.account.id}:${props.state.kmsAlias}`,
-    });
-    // S3-native state locking (Terraform >= 1.10); CDKTF 0.21's S3Backend has no property for it.
-    this.addOverride("terraform.backend.s3.use_lockfile", true);
-
-    new AwsProvider(this, "aws", {
-      region: config.account.region,
-      allowedAccountIds: [config.account.id],
-      defaultTags: [{ tags: { ...config.tags, stack: id } }],
-    });
+    environmentBase(this, config, props.state, names.stateKey);
 
     this.network = new Network(this, "network", {
       name: names.prefix,

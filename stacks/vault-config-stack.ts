@@ -1,11 +1,11 @@
 import { DataAwsDbInstance } from "@cdktf/provider-aws/lib/data-aws-db-instance";
-import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
-import { S3Backend, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { resourceNames } from "../config/naming";
 import type { EnvironmentConfig, StateStoreConfig } from "../config/schema";
 import type { Service } from "../config/services";
+import { environmentBase } from "./environment-base";
 import { DATABASE_MOUNT, KUBERNETES_AUTH_PATH, KV_MOUNT, VAULT_OPERATOR_ADDRESS } from "../modules/vault/constants";
 import { VaultConfiguration } from "../modules/vault/vault-configuration";
 
@@ -36,21 +36,7 @@ export class VaultConfigStack extends TerraformStack {
     const { config } = props;
     const names = resourceNames(config.name);
 
-    new S3Backend(this, {
-      bucket: props.state.bucketName,
-      key: `${config.name}/vault.tfstate`,
-      region: props.state.account.region,
-      encrypt: true,
-      kmsKeyId: `arn:aws:kms:${props.state.account.region}:${props.state.account.id}:${props.state.kmsAlias}`,
-    });
-    // S3-native state locking (Terraform >= 1.10); CDKTF 0.21's S3Backend has no property for it.
-    this.addOverride("terraform.backend.s3.use_lockfile", true);
-
-    new AwsProvider(this, "aws", {
-      region: config.account.region,
-      allowedAccountIds: [config.account.id],
-      defaultTags: [{ tags: { ...config.tags, stack: id } }],
-    });
+    environmentBase(this, config, props.state, `${config.name}/vault.tfstate`);
     // Token from VAULT_TOKEN and CA from VAULT_CACERT at deploy time; never in code.
     new VaultProvider(this, "vault", { address: VAULT_OPERATOR_ADDRESS, skipTlsVerify: false });
 
