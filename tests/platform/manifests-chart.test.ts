@@ -1,6 +1,6 @@
 /** Render charts/manifests with the real helm binary (scripts/setup-helm.sh puts it in .gen/bin/). */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -24,7 +24,7 @@ function template(values: object): { ok: true; docs: unknown[] } | { ok: false; 
   }
 }
 
-describe.skipIf(!existsSync(HELM))("charts/manifests", () => {
+describe("charts/manifests (needs .gen/bin/helm: bash scripts/setup-helm.sh)", () => {
   it("renders the Karpenter NodePools and EC2NodeClass as separate documents", () => {
     const values = valuesOf(platform().releases["karpenter-node-pools"]);
     const result = template(values);
