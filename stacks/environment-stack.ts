@@ -11,6 +11,7 @@ import { Cluster } from "../modules/cluster/cluster";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
 import { OpenSearchLogsDomain } from "../modules/logging/opensearch";
+import { BlackboxExporter } from "../modules/monitoring/blackbox-exporter";
 import * as platform from "../modules/platform";
 import { Registry } from "../modules/registry/registry";
 import { FaultInjection } from "../modules/resilience/fault-injection";
@@ -21,6 +22,7 @@ import { ServiceNamespace } from "../modules/service/namespace";
 import { PriorityClasses } from "../modules/service/priority-classes";
 import { ServiceRelease } from "../modules/service/service-release";
 import { deploymentFor, microserviceValues } from "../modules/service/values";
+import { vaultInClusterAddress } from "../modules/vault/constants";
 import { Vault } from "../modules/vault/vault";
 import { alertmanagerConfig } from "../monitoring/alertmanager/config";
 import { dashboards } from "../monitoring/grafana/dashboards";
@@ -223,6 +225,17 @@ export class EnvironmentStack extends TerraformStack {
       dependsOn: [...ready, jaeger.release, monitoring.release],
       jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,
       prometheusRemoteWriteUrl: `${monitoring.prometheusUrl}/api/v1/write`,
+    });
+    new BlackboxExporter(this, "blackbox-exporter", {
+      dependsOn: [...ready, monitoring.release],
+      services: props.services,
+      serviceNamespace: (service) => service,
+      dependencies: {
+        postgres: this.database.endpoint,
+        redis: `${this.cache.primaryEndpoint}:6379`,
+        vault: vaultInClusterAddress(),
+        opensearch: `https://${logs.endpoint}`,
+      },
     });
     const rollouts = new platform.ArgoRollouts(this, "argo-rollouts", { dependsOn: ready });
     new platform.OpenCost(this, "opencost", {

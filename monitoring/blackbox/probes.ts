@@ -47,8 +47,8 @@ export const DEPENDENCY_MODULE: Readonly<Record<Dependency, BlackboxModule>> = {
 export interface ProbeOptions {
   /** Namespace the Probe resources go to (where Prometheus selects them). */
   readonly namespace: string;
-  /** Namespace the services run in. */
-  readonly servicesNamespace: string;
+  /** Namespace the services run in: one for all, or one per service by name. */
+  readonly servicesNamespace: string | ((service: string) => string);
   /** host:port of the blackbox exporter service. */
   readonly proberUrl: string;
   /** Target per dependency: host:port for postgres and redis, a URL for vault and opensearch. */
@@ -86,7 +86,7 @@ export function probeManifests(services: readonly Service[], opts: ProbeOptions)
   if (bad.length > 0) throw new Error(`probeManifests: no endpoint for dependencies ${bad.join(", ")}; pass one for each of ${DEPENDENCIES.join(", ")}`);
   return [
     ...services.map((s) =>
-      probe(`service-${s.name}`, opts, "http_2xx", serviceHealthUrl(s, opts.servicesNamespace), { probe_kind: "service", service: s.name }),
+      probe(`service-${s.name}`, opts, "http_2xx", serviceHealthUrl(s, typeof opts.servicesNamespace === "function" ? opts.servicesNamespace(s.name) : opts.servicesNamespace), { probe_kind: "service", service: s.name }),
     ),
     ...DEPENDENCIES.map((d) =>
       probe(`dependency-${d}`, opts, DEPENDENCY_MODULE[d], d === "vault" ? vaultHealthUrl(opts.dependencies[d]) : opts.dependencies[d], {
