@@ -19,6 +19,10 @@ export const dev = {
     publicEndpoint: true,
     logRetentionDays: 365,
     adminPrincipalArns: ["arn:aws:iam::111111111111:role/platform-admin"],
+    teamAccess: {
+      backend: { principalArns: ["arn:aws:iam::111111111111:role/backend-engineers"], role: "edit" },
+      ai: { principalArns: ["arn:aws:iam::111111111111:role/ai-engineers"], role: "edit" },
+    },
     nodeGroups: [
       {
         name: "general",

@@ -22,6 +22,10 @@ export const prod = {
     publicEndpoint: false,
     logRetentionDays: 731,
     adminPrincipalArns: ["arn:aws:iam::333333333333:role/platform-admin"],
+    teamAccess: {
+      backend: { principalArns: ["arn:aws:iam::333333333333:role/backend-engineers"], role: "view" },
+      ai: { principalArns: ["arn:aws:iam::333333333333:role/ai-engineers"], role: "view" },
+    },
     nodeGroups: [
       {
         name: "general",

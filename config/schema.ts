@@ -76,6 +76,14 @@ export const environmentSchema = z
         logRetentionDays: logRetentionDays,
         /** IAM principals granted cluster-admin through EKS access entries. */
         adminPrincipalArns: z.array(arn),
+        /**
+         * Service teams' access: their IAM principals get Kubernetes RBAC in the
+         * namespaces of the services they own (config/services.ts `team`), and no other.
+         */
+        teamAccess: z.record(
+          z.enum(["backend", "ai"]),
+          z.object({ principalArns: z.array(arn).min(1), role: z.enum(["view", "edit"]) }).strict(),
+        ),
         nodeGroups: z.array(nodeGroupSchema).min(1),
       })
       .strict(),

@@ -19,6 +19,10 @@ export const staging = {
     publicEndpoint: true,
     logRetentionDays: 365,
     adminPrincipalArns: ["arn:aws:iam::222222222222:role/platform-admin"],
+    teamAccess: {
+      backend: { principalArns: ["arn:aws:iam::222222222222:role/backend-engineers"], role: "edit" },
+      ai: { principalArns: ["arn:aws:iam::222222222222:role/ai-engineers"], role: "edit" },
+    },
     nodeGroups: [
       {
         name: "general",

@@ -8,6 +8,7 @@ import type { Service } from "../config/services";
 import { environmentBase } from "./environment-base";
 import { Cache } from "../modules/cache/cache";
 import { Cluster } from "../modules/cluster/cluster";
+import { TeamAccess } from "../modules/cluster/team-access";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
 import { OpenSearchLogsDomain } from "../modules/logging/opensearch";
@@ -271,6 +272,7 @@ export class EnvironmentStack extends TerraformStack {
     const deployment = deploymentFor(config, imageTag.stringValue, { wafAclArn: webAcl.arn, certificateArn: certificate.arn });
     const namespaces = new Construct(this, "namespaces");
     const releases = new Construct(this, "services");
+    const namespaceResources: Record<string, ServiceNamespace> = {};
     for (const service of props.services) {
       const namespace = new ServiceNamespace(namespaces, service.name, {
         name: service.name,
@@ -279,6 +281,7 @@ export class EnvironmentStack extends TerraformStack {
         maxReplicas: Math.min(service.scaling.maxReplicas, config.services.maxReplicasCap),
         dependsOn: ready,
       });
+      namespaceResources[service.name] = namespace;
       new ServiceRelease(releases, service.name, {
         values: microserviceValues(service, deployment, props.services),
         dependsOn: [
@@ -290,6 +293,20 @@ export class EnvironmentStack extends TerraformStack {
           certManager.release,
           this.vault.release,
         ],
+      });
+    }
+
+    // Service teams get RBAC in the namespaces of the services they own, nowhere else.
+    const teams = new Construct(this, "teams");
+    for (const [team, access] of Object.entries(config.cluster.teamAccess)) {
+      const owned = props.services.filter((s) => s.team === team).map((s) => s.name);
+      new TeamAccess(teams, team, {
+        clusterName: this.cluster.name,
+        team,
+        principalArns: access.principalArns,
+        role: access.role,
+        namespaces: owned,
+        dependsOn: owned.map((name) => namespaceResources[name].namespace),
       });
     }
 
