@@ -56,6 +56,7 @@ export const dev = {
     cors: { allowedOrigins: ["https://app.dev.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
+  delivery: { githubRepository: "groundwork-org/groundwork", githubEnvironment: "dev" },
   cost: { clusterUsdPerMonth: 3000, aiUsdPerDay: 50 },
   platform: {
     dns: { hostedZoneId: "Z0DEVGROUNDWORK0001", acmeEmail: "platform-team@groundwork.example.com" },

@@ -41,3 +41,19 @@ export function resourceNames(env: EnvironmentName): ResourceNames {
     auditBucket: (accountId) => `${prefix}-audit-${accountId}`,
   };
 }
+
+/**
+ * Roles the delivery pipeline assumes through GitHub OIDC, one set per
+ * environment account (created by the environment stack, used by
+ * .github/workflows). Renaming one breaks the pipeline.
+ */
+export const PIPELINE_ROLES = {
+  /** Read-only: `cdktf diff` on pull requests. */
+  plan: "groundwork-github-plan",
+  /** `cdktf deploy`, SSM deploy records, EKS read for the smoke check. */
+  deploy: "groundwork-github-deploy",
+  /** ECR push to the environment's registry. */
+  images: "groundwork-github-images",
+  /** The DR drill runbook against the environment. */
+  drill: "groundwork-github-drill",
+} as const;

@@ -59,6 +59,7 @@ export const prod = {
     cors: { allowedOrigins: ["https://app.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
+  delivery: { githubRepository: "groundwork-org/groundwork", githubEnvironment: "production" },
   cost: { clusterUsdPerMonth: 25000, aiUsdPerDay: 2000 },
   platform: {
     dns: { hostedZoneId: "Z0PRODGROUNDWORK0001", acmeEmail: "platform-team@groundwork.example.com" },

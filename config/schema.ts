@@ -149,6 +149,14 @@ export const environmentSchema = z
         oidcIssuer: z.string().regex(/^https:\/\/[^\s]+$/, "an https URL"),
       })
       .strict(),
+    /** The delivery pipeline that deploys this environment (GitHub Actions through OIDC). */
+    delivery: z
+      .object({
+        githubRepository: z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "owner/repository"),
+        /** GitHub environment whose deploy jobs may assume the deploy role (required reviewers on production). */
+        githubEnvironment: z.string().regex(/^[A-Za-z0-9_.-]+$/, "a GitHub environment name"),
+      })
+      .strict(),
     /** Spend the cost alerts hold this environment to. */
     cost: z
       .object({

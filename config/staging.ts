@@ -56,6 +56,7 @@ export const staging = {
     cors: { allowedOrigins: ["https://app.staging.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
   },
+  delivery: { githubRepository: "groundwork-org/groundwork", githubEnvironment: "staging" },
   cost: { clusterUsdPerMonth: 6000, aiUsdPerDay: 200 },
   platform: {
     dns: { hostedZoneId: "Z0STAGINGGROUNDWORK1", acmeEmail: "platform-team@groundwork.example.com" },

@@ -18,6 +18,7 @@ import { Registry } from "../modules/registry/registry";
 import { FaultInjection } from "../modules/resilience/fault-injection";
 import { AccountBaseline } from "../modules/security/account-baseline";
 import { PublicCertificate } from "../modules/security/certificate";
+import { PipelineRoles } from "../modules/security/pipeline-roles";
 import { WebAcl } from "../modules/security/web-acl";
 import { ServiceNamespace } from "../modules/service/namespace";
 import { PriorityClasses } from "../modules/service/priority-classes";
@@ -66,13 +67,23 @@ export class EnvironmentStack extends TerraformStack {
       privateSubnetTags: { [`kubernetes.io/cluster/${names.cluster}`]: "shared" },
     });
 
+    // The delivery pipeline's OIDC roles; the deploy role administers the cluster, as Helm runs with it.
+    const pipeline = new PipelineRoles(this, "pipeline", {
+      repository: config.delivery.githubRepository,
+      deployEnvironment: config.delivery.githubEnvironment,
+      drillEnvironment: `dr-drill-${config.name}`,
+      prefix: names.prefix,
+      state: { bucketName: props.state.bucketName, accountId: props.state.account.id, region: props.state.account.region, prefix: config.name },
+      repositories: props.services.map((s) => s.repository),
+    });
+
     this.cluster = new Cluster(this, "cluster", {
       name: names.cluster,
       version: config.cluster.version,
       subnetIds: this.network.privateSubnetIds,
       publicEndpoint: config.cluster.publicEndpoint,
       publicAccessCidrs: config.cluster.publicEndpoint ? config.adminCidrs : undefined,
-      adminPrincipalArns: config.cluster.adminPrincipalArns,
+      adminPrincipalArns: [...config.cluster.adminPrincipalArns, pipeline.roleArns.deploy],
       logRetentionDays: config.cluster.logRetentionDays,
       nodeGroups: config.cluster.nodeGroups,
     });

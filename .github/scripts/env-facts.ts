@@ -10,20 +10,11 @@
  * IAM role names are a contract with the OIDC trust policies in each account
  * (see .github/README.md): renaming one breaks the pipeline.
  */
+import { PIPELINE_ROLES } from "../../config/naming";
 import { environments, resourceNames, type EnvironmentConfig } from "../../config";
 import { services, type Service } from "../../config/services";
 
-/** Roles the pipeline assumes through GitHub OIDC, one set per environment account. */
-export const PIPELINE_ROLES = {
-  /** Read-only: `cdktf diff` on pull requests. */
-  plan: "groundwork-github-plan",
-  /** `cdktf deploy`, SSM deploy records, EKS read for the smoke check. */
-  deploy: "groundwork-github-deploy",
-  /** ECR push to the environment's registry. */
-  images: "groundwork-github-images",
-  /** The DR drill runbook against the environment. */
-  drill: "groundwork-github-drill",
-} as const;
+export { PIPELINE_ROLES };
 
 /** SSM parameters in each environment account that record what is deployed. */
 export const DEPLOY_RECORD = {

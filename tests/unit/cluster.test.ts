@@ -48,12 +48,12 @@ describe.each(["dev", "staging", "prod"] as const)("cluster of %s", (env) => {
   it("uses API access entries without implicit creator admin, and grants configured admins", () => {
     expect(cluster.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: false });
     const associations = Object.values(stack.resources("aws_eks_access_policy_association"));
-    expect(associations.map((a) => a.principal_arn)).toEqual(cfg.cluster.adminPrincipalArns);
+    expect(associations.map((a) => a.principal_arn)).toEqual([...cfg.cluster.adminPrincipalArns, expect.stringMatching(/^\$\{aws_iam_role\.pipeline_deploy_role_\w+\.arn\}$/)]);
     expect(associations.every((a) => a.policy_arn.endsWith("/AmazonEKSClusterAdminPolicy"))).toBe(true);
   });
 
   it("has an OIDC provider for IRSA", () => {
-    expect(stack.only("aws_iam_openid_connect_provider").client_id_list).toEqual(["sts.amazonaws.com"]);
+    expect(stack.byPath("aws_iam_openid_connect_provider", "/cluster/")[0].client_id_list).toEqual(["sts.amazonaws.com"]);
   });
 
   it("requires IMDSv2 with hop limit 1 and encrypted gp3 volumes on every node", () => {

@@ -149,6 +149,7 @@ describe("environment parity", () => {
     "recovery.rtoSeconds.cache",
     "recovery.rpoSeconds",
     "recovery.backupRpoSeconds",
+    "delivery.githubEnvironment",
     "cost.clusterUsdPerMonth",
     "cost.aiUsdPerDay",
   ]);

@@ -13,7 +13,7 @@ describe.each(["dev", "prod"] as const)("team access in %s", (env) => {
       expect(entries.every((e) => JSON.stringify(e.kubernetes_groups) === JSON.stringify([`team:${team}`]))).toBe(true);
     }
     const policyPrincipals = Object.values(stack.resources("aws_eks_access_policy_association")).map((a) => a.principal_arn);
-    expect(policyPrincipals).toEqual(cfg.cluster.adminPrincipalArns);
+    expect(policyPrincipals).toEqual([...cfg.cluster.adminPrincipalArns, expect.stringMatching(/aws_iam_role\.pipeline_deploy_role_/)]);
   });
 
   it("binds each team only in the namespaces of the services it owns, with its configured role", () => {
