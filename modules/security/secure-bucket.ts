@@ -40,6 +40,7 @@ export interface SecureBucketProps {
 export class SecureBucket extends Construct {
   readonly bucket: S3Bucket;
   readonly bucketName: string;
+  /** The bucket's ARN, written out (not a reference) so policies read plainly in the plan. */
   readonly arn: string;
   /** The bucket policy; depend on it before a service writes to the bucket. */
   readonly policy: S3BucketPolicy;
@@ -57,7 +58,6 @@ export class SecureBucket extends Construct {
 
     this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: false });
     this.bucketName = this.bucket.bucket;
-    this.arn = this.bucket.arn;
     new S3BucketVersioningA(this, "versioning", {
       bucket: this.bucket.id,
       versioningConfiguration: { status: "Enabled" },
@@ -94,6 +94,7 @@ export class SecureBucket extends Construct {
     // Literal ARNs (not references) so the policy reads plainly in the plan.
     const arn = `arn:${partition}:s3:::${props.bucketName}`;
     const objectsArn = `${arn}/*`;
+    this.arn = arn;
     this.policy = new S3BucketPolicy(this, "policy", {
       bucket: this.bucket.id,
       policy: JSON.stringify({

@@ -1,14 +1,8 @@
-import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
-import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
-import { S3BucketOwnershipControls } from "@cdktf/provider-aws/lib/s3-bucket-ownership-controls";
-import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
-import { S3BucketPublicAccessBlock } from "@cdktf/provider-aws/lib/s3-bucket-public-access-block";
-import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
-import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
+import type { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { awsContext } from "../security/aws-context";
 import { EncryptionKey } from "../security/encryption-key";
+import { SecureBucket } from "../security/secure-bucket";
 
 export interface SnapshotBucketProps {
   /** Globally unique bucket name. */
@@ -30,9 +24,10 @@ export interface SnapshotBucketProps {
 }
 
 /**
- * The bucket Vault's Raft snapshots go to: versioned, SSE-KMS with its own
- * rotating CMK (bucket key on), public access blocked, owner-enforced, TLS
- * required, and a lifecycle that expires snapshots after `retentionDays`.
+ * The bucket Vault's Raft snapshots go to: a SecureBucket (versioned, SSE-KMS
+ * with its own rotating CMK, public access blocked, owner-enforced, TLS
+ * required) that expires snapshots after `retentionDays` and refuses uploads
+ * encrypted under any other key.
  */
 export class SnapshotBucket extends Construct {
   readonly bucket: S3Bucket;
@@ -53,68 +48,25 @@ export class SnapshotBucket extends Construct {
     if (!Token.isUnresolved(props.bucketName) && !/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/.test(props.bucketName)) {
       throw new Error(`SnapshotBucket: bucketName is "${props.bucketName}"; expected 3-63 lower-case letters, digits and hyphens`);
     }
-    const { partition } = awsContext(this);
-
     this.key = new EncryptionKey(this, "key", { description: `Vault Raft snapshots in s3://${props.bucketName}`, alias: props.kmsAlias });
-    this.bucket = new S3Bucket(this, "bucket", { bucket: props.bucketName, forceDestroy: false });
-    this.bucketName = this.bucket.bucket;
-    this.bucketArn = `arn:${partition}:s3:::${props.bucketName}`;
-
-    new S3BucketVersioningA(this, "versioning", { bucket: this.bucket.id, versioningConfiguration: { status: "Enabled" } });
-    new S3BucketServerSideEncryptionConfigurationA(this, "encryption", {
-      bucket: this.bucket.id,
-      rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }],
-    });
-    new S3BucketPublicAccessBlock(this, "public-access-block", {
-      bucket: this.bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
-    new S3BucketOwnershipControls(this, "ownership", { bucket: this.bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-    new S3BucketLifecycleConfiguration(this, "lifecycle", {
-      bucket: this.bucket.id,
-      rule: [
+    const secure = new SecureBucket(this, "bucket", {
+      bucketName: props.bucketName,
+      key: this.key,
+      expireAfterDays: retentionDays,
+      noncurrentVersionDays: noncurrentDays,
+      statements: ({ objectsArn }) => [
         {
-          id: "expire-old-snapshots",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          expiration: [{ days: retentionDays }],
-          noncurrentVersionExpiration: [{ noncurrentDays }],
-          abortIncompleteMultipartUpload: [{ daysAfterInitiation: 1 }],
-        },
-        {
-          id: "remove-expired-delete-markers",
-          status: "Enabled",
-          filter: [{ prefix: "" }],
-          expiration: [{ expiredObjectDeleteMarker: true }],
+          Sid: "DenyOtherEncryptionKeys",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:PutObject",
+          Resource: objectsArn,
+          Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": this.key.arn } },
         },
       ],
     });
-    new S3BucketPolicy(this, "policy", {
-      bucket: this.bucket.id,
-      policy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: [this.bucketArn, `${this.bucketArn}/*`],
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-          {
-            Sid: "DenyOtherEncryptionKeys",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:PutObject",
-            Resource: `${this.bucketArn}/*`,
-            Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": this.key.arn } },
-          },
-        ],
-      }),
-    });
+    this.bucket = secure.bucket;
+    this.bucketName = secure.bucketName;
+    this.bucketArn = secure.arn;
   }
 }
