@@ -173,7 +173,7 @@ export class VaultConfiguration extends Construct {
       backend: this.database.path,
       name: DATABASE_CONNECTION,
       pluginName: "postgresql-database-plugin",
-      allowedRoles: postgresServices.map((s) => s.name),
+      allowedRoles: [...postgresServices.map((s) => s.name), DRILL_PROBE.role],
       verifyConnection: true,
       postgresql: {
         // Key/value DSN with the server certificate verified against the mounted CA bundle (RDS forces TLS).
@@ -254,5 +254,46 @@ export class VaultConfiguration extends Construct {
       tokenTtl: 600,
       tokenMaxTtl: 900,
     });
+
+    // The failover drills' in-cluster write probe (runbooks/lib/targets/kube-probe.mjs): its own
+    // short-lived login that may only write and read back groundwork_drills.write_probe.
+    const probePolicy = new Policy(policies, DRILL_PROBE.role, {
+      name: DRILL_PROBE.role,
+      policy: policyHcl("drill-probe: issue the failover probe's database credentials, nothing else", [
+        { path: `${DATABASE_MOUNT}/creds/${DRILL_PROBE.role}`, capabilities: ["read"] },
+      ]),
+    });
+    this.policies[DRILL_PROBE.role] = probePolicy;
+    this.roles[DRILL_PROBE.role] = new KubernetesAuthBackendRole(roles, DRILL_PROBE.role, {
+      backend: this.kubernetesAuth.path,
+      roleName: DRILL_PROBE.role,
+      boundServiceAccountNames: [DRILL_PROBE.serviceAccount],
+      boundServiceAccountNamespaces: [DRILL_PROBE.namespace],
+      aliasNameSource: "serviceaccount_name",
+      tokenPolicies: [probePolicy.name],
+      tokenNoDefaultPolicy: true,
+      tokenTtl: 600,
+      tokenMaxTtl: 3600,
+    });
+    this.databaseRoles[DRILL_PROBE.role] = new DatabaseSecretBackendRole(dbRoles, DRILL_PROBE.role, {
+      backend: this.database.path,
+      name: DRILL_PROBE.role,
+      dbName: this.connection.name,
+      defaultTtl: 3600,
+      maxTtl: 3600,
+      creationStatements: [
+        `CREATE ROLE "{{name}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}' NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION;`,
+        `GRANT USAGE ON SCHEMA ${DRILL_PROBE.schema} TO "{{name}}";`,
+        `GRANT SELECT, INSERT, DELETE ON ${DRILL_PROBE.schema}.write_probe TO "{{name}}";`,
+      ],
+      revocationStatements: [
+        `REVOKE ALL PRIVILEGES ON ${DRILL_PROBE.schema}.write_probe FROM "{{name}}";`,
+        `REVOKE USAGE ON SCHEMA ${DRILL_PROBE.schema} FROM "{{name}}";`,
+        `DROP ROLE IF EXISTS "{{name}}";`,
+      ],
+    });
   }
 }
+
+/** The failover drills' write probe: its Vault role, Kubernetes identity and database schema. */
+export const DRILL_PROBE = { role: "drill-probe", serviceAccount: "drill-probe", namespace: "groundwork-drills", schema: "groundwork_drills" } as const;

@@ -71,8 +71,8 @@ describe.each(ENVIRONMENT_NAMES)("%s-vault stack", (env) => {
     expect(kv).toMatchObject({ path: "kv", options: { version: "2" } });
   });
 
-  it("has one policy and one Kubernetes-auth role per service, plus the snapshot job's", () => {
-    const expected = [...services.map((x) => x.name), "snapshot"].sort();
+  it("has one policy and one Kubernetes-auth role per service, plus the snapshot job's and the drill probe's", () => {
+    const expected = [...services.map((x) => x.name), "snapshot", "drill-probe"].sort();
     expect(policies.map((p) => p.name).sort()).toEqual(expected);
     expect(roles.map((r) => r.role_name).sort()).toEqual(expected);
   });
@@ -100,8 +100,9 @@ describe.each(ENVIRONMENT_NAMES)("%s-vault stack", (env) => {
   });
 
   it("issues short-lived database credentials only to services that use PostgreSQL, on their own schema", () => {
-    expect(dbRoles.map((r) => r.name).sort()).toEqual([...postgresServices].sort());
-    for (const role of dbRoles) {
+    const serviceDbRoles = dbRoles.filter((r) => r.name !== "drill-probe");
+    expect(serviceDbRoles.map((r) => r.name).sort()).toEqual([...postgresServices].sort());
+    for (const role of serviceDbRoles) {
       expect(role).toMatchObject({ default_ttl: 3600, max_ttl: 86400, db_name: expect.stringMatching(/^\$\{vault_database_secret_backend_connection\./) });
       const schemas = new Set((role.creation_statements as string[]).join("\n").match(/SCHEMA "([a-z_]+)"/g));
       expect([...schemas]).toEqual([`SCHEMA "${role.name.replace(/-/g, "_")}"`]);
@@ -112,9 +113,22 @@ describe.each(ENVIRONMENT_NAMES)("%s-vault stack", (env) => {
     expect(mount).toMatchObject({ path: "database", default_lease_ttl_seconds: 3600, max_lease_ttl_seconds: 86400 });
   });
 
+  it("gives the failover drills' write probe its own login on the probe table only, for an hour at most", () => {
+    const role = roles.find((r) => r.role_name === "drill-probe");
+    expect(role).toMatchObject({ bound_service_account_names: ["drill-probe"], bound_service_account_namespaces: ["groundwork-drills"], token_no_default_policy: true, token_max_ttl: 3600 });
+    const db = dbRoles.find((r) => r.name === "drill-probe");
+    expect(db).toMatchObject({ default_ttl: 3600, max_ttl: 3600 });
+    expect((db.creation_statements as string[]).filter((st) => st.startsWith("GRANT"))).toEqual([
+      'GRANT USAGE ON SCHEMA groundwork_drills TO "{{name}}";',
+      'GRANT SELECT, INSERT, DELETE ON groundwork_drills.write_probe TO "{{name}}";',
+    ]);
+    const policy = policies.find((p) => p.name === "drill-probe");
+    expect(policyRules(policy.policy)).toEqual([{ path: "database/creds/drill-probe", capabilities: ["read"] }]);
+  });
+
   it("connects to the RDS primary over verified TLS as vault_admin and rotates that password at once", () => {
     const [connection] = Object.values(s.resources("vault_database_secret_backend_connection"));
-    expect(connection.allowed_roles.sort()).toEqual([...postgresServices].sort());
+    expect(connection.allowed_roles.sort()).toEqual([...postgresServices, "drill-probe"].sort());
     expect(connection.postgresql.username).toBe("vault_admin");
     expect(connection.postgresql.connection_url).toMatch(/^host=\$\{data\.aws_db_instance\.database\.address\} port=\$\{data\.aws_db_instance\.database\.port\} dbname=groundwork sslmode=verify-full /);
     expect(s.json.data.aws_db_instance.database.db_instance_identifier).toBe(`groundwork-${env}`);
