@@ -116,13 +116,13 @@ describe.each(ENVIRONMENT_NAMES)("%s-vault stack", (env) => {
   it("gives the failover drills' write probe its own login on the probe table only, for an hour at most", () => {
     const role = roles.find((r) => r.role_name === "drill-probe");
     expect(role).toMatchObject({ bound_service_account_names: ["drill-probe"], bound_service_account_namespaces: ["groundwork-drills"], token_no_default_policy: true, token_max_ttl: 3600 });
-    const db = dbRoles.find((r) => r.name === "drill-probe");
+    const db = dbRoles.find((r) => r.name === "drill-probe")!;
     expect(db).toMatchObject({ default_ttl: 3600, max_ttl: 3600 });
     expect((db.creation_statements as string[]).filter((st) => st.startsWith("GRANT"))).toEqual([
       'GRANT USAGE ON SCHEMA groundwork_drills TO "{{name}}";',
       'GRANT SELECT, INSERT, DELETE ON groundwork_drills.write_probe TO "{{name}}";',
     ]);
-    const policy = policies.find((p) => p.name === "drill-probe");
+    const policy = policies.find((p) => p.name === "drill-probe")!;
     expect(policyRules(policy.policy)).toEqual([{ path: "database/creds/drill-probe", capabilities: ["read"] }]);
   });
 
