@@ -56,4 +56,6 @@ export const PIPELINE_ROLES = {
   images: "groundwork-github-images",
   /** The DR drill runbook against the environment. */
   drill: "groundwork-github-drill",
+  /** The scheduled revert of temporary scale-outs (runbooks/scale-out.mjs --revert due). */
+  scaleOut: "groundwork-github-scale-out",
 } as const;

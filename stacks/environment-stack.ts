@@ -8,6 +8,7 @@ import type { Service } from "../config/services";
 import { environmentBase } from "./environment-base";
 import { Cache } from "../modules/cache/cache";
 import { Cluster } from "../modules/cluster/cluster";
+import { ScaleOutAccess } from "../modules/cluster/scale-out-access";
 import { TeamAccess } from "../modules/cluster/team-access";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
@@ -72,6 +73,8 @@ export class EnvironmentStack extends TerraformStack {
       repository: config.delivery.githubRepository,
       deployEnvironment: config.delivery.githubEnvironment,
       drillEnvironment: `dr-drill-${config.name}`,
+      scaleOutEnvironment: `scale-out-revert-${config.name}`,
+      clusterName: names.cluster,
       prefix: names.prefix,
       state: { bucketName: props.state.bucketName, accountId: props.state.account.id, region: props.state.account.region, prefix: config.name },
       repositories: props.services.map((s) => s.repository),
@@ -320,6 +323,8 @@ export class EnvironmentStack extends TerraformStack {
         dependsOn: owned.map((name) => namespaceResources[name].namespace),
       });
     }
+
+    new ScaleOutAccess(this, "scale-out-access", { clusterName: this.cluster.name, principalArn: pipeline.roleArns.scaleOut, dependsOn: ready });
 
     const outputs: Record<string, { value: unknown; description: string }> = {
       region: { value: config.account.region, description: "AWS region of the environment" },

@@ -61,6 +61,7 @@ export function environmentFacts(name: string): Facts {
     "deploy-role-arn": role(PIPELINE_ROLES.deploy),
     "images-role-arn": role(PIPELINE_ROLES.images),
     "drill-role-arn": role(PIPELINE_ROLES.drill),
+    "scale-out-role-arn": role(PIPELINE_ROLES.scaleOut),
     "deployed-parameter": DEPLOY_RECORD.deployed,
     "last-good-parameter": DEPLOY_RECORD.lastGood,
   };

@@ -16,6 +16,10 @@ export interface PipelineRolesProps {
   readonly deployEnvironment: string;
   /** GitHub environment of the approved DR drill job. */
   readonly drillEnvironment: string;
+  /** GitHub environment of the scheduled scale-out revert job. */
+  readonly scaleOutEnvironment: string;
+  /** The environment's EKS cluster (the scale-out role only describes it; its Kubernetes rights come from RBAC). */
+  readonly clusterName: string;
   /** Prefix of this environment's resource names (`groundwork-<env>`). */
   readonly prefix: string;
   /** The state bucket (in the state account) and this environment's key prefix in it. */
@@ -141,6 +145,11 @@ export class PipelineRoles extends Construct {
           },
           { Sid: "CacheFailover", Action: "elasticache:TestFailover", Resource: arn("elasticache", `replicationgroup:${props.prefix}`) },
         ],
+      },
+      scaleOut: {
+        sub: `${repo}:environment:${props.scaleOutEnvironment}`,
+        managed: [],
+        statements: [{ Sid: "Cluster", Action: "eks:DescribeCluster", Resource: arn("eks", `cluster/${props.clusterName}`) }],
       },
     };
 

@@ -3,6 +3,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import type { Service } from "../../config/services";
 
 export interface ServiceNamespaceProps {
   /** Namespace name; one per service. */
@@ -23,6 +24,46 @@ export interface ServiceNamespaceProps {
   readonly dependsOn?: ITerraformDependable[];
 }
 
+/** The hard limits of a service namespace's ResourceQuota (sums of requests). */
+export interface NamespaceQuota {
+  readonly pods: number;
+  readonly cpuMillicores: number;
+  readonly memoryMiB: number;
+}
+
+/**
+ * The ResourceQuota numbers `ServiceNamespace` sets: room for
+ * `ceil(maxReplicas * rolloutFactor)` pods plus 2, and their CPU and memory
+ * requests plus 25 %. Pure, so capacity checks (tests/performance) use the
+ * very numbers the stacks create.
+ */
+export function namespaceQuota(props: Pick<ServiceNamespaceProps, "podCpuMillicores" | "podMemoryMiB" | "maxReplicas" | "rolloutFactor">): NamespaceQuota {
+  const factor = props.rolloutFactor ?? 2;
+  if (!(factor >= 1)) throw new Error(`namespaceQuota: rolloutFactor is ${factor}; expected a number >= 1`);
+  if (!Number.isInteger(props.maxReplicas) || props.maxReplicas < 1) throw new Error(`namespaceQuota: maxReplicas is ${props.maxReplicas}; expected a whole number >= 1`);
+  const pods = Math.ceil(props.maxReplicas * factor);
+  // Room for the Vault agent sidecar and short-lived jobs beside the service's own pods.
+  const overhead = 1.25;
+  return {
+    pods: pods + 2,
+    cpuMillicores: Math.ceil(pods * props.podCpuMillicores * overhead),
+    memoryMiB: Math.ceil(pods * props.podMemoryMiB * overhead),
+  };
+}
+
+/**
+ * The quota of `service`'s namespace in an environment whose HPA maximums are
+ * capped at `maxReplicasCap` (`services.maxReplicasCap`), as the environment
+ * stack sizes it: the HPA maximum is `min(scaling.maxReplicas, maxReplicasCap)`.
+ */
+export function serviceQuota(service: Pick<Service, "resources" | "scaling">, maxReplicasCap: number): NamespaceQuota {
+  return namespaceQuota({
+    podCpuMillicores: service.resources.cpuMillicores,
+    podMemoryMiB: service.resources.memoryMiB,
+    maxReplicas: Math.min(service.scaling.maxReplicas, maxReplicasCap),
+  });
+}
+
 /**
  * A service's namespace, labelled for Pod Security `restricted`, with a
  * ResourceQuota sized to hold the service at its autoscaling maximum during a
@@ -33,7 +74,7 @@ export class ServiceNamespace extends Construct {
   /** The namespace resource, for releases that install into it. */
   readonly namespace: NamespaceV1;
   /** The hard limits the quota sets, for capacity checks. */
-  readonly quota: { pods: number; cpuMillicores: number; memoryMiB: number };
+  readonly quota: NamespaceQuota;
 
   constructor(scope: Construct, id: string, props: ServiceNamespaceProps) {
     super(scope, id);
@@ -42,14 +83,7 @@ export class ServiceNamespace extends Construct {
     if (!Number.isInteger(props.maxReplicas) || props.maxReplicas < 1) {
       throw new Error(`ServiceNamespace ${props.name}: maxReplicas is ${props.maxReplicas}; expected a whole number >= 1`);
     }
-    const pods = Math.ceil(props.maxReplicas * factor);
-    // Room for the Vault agent sidecar and short-lived jobs beside the service's own pods.
-    const overhead = 1.25;
-    this.quota = {
-      pods: pods + 2,
-      cpuMillicores: Math.ceil(pods * props.podCpuMillicores * overhead),
-      memoryMiB: Math.ceil(pods * props.podMemoryMiB * overhead),
-    };
+    this.quota = namespaceQuota({ ...props, rolloutFactor: factor });
 
     const namespace = (this.namespace = new NamespaceV1(this, "namespace", {
       metadata: {

@@ -19,6 +19,7 @@ describe.each(["staging", "prod"] as const)("pipeline roles in %s", (env) => {
       deploy: `${repo}:environment:${cfg.delivery.githubEnvironment}`,
       images: `${repo}:ref:refs/heads/main`,
       drill: `${repo}:environment:dr-drill-${env}`,
+      scaleOut: `${repo}:environment:scale-out-revert-${env}`,
     });
     for (const k of Object.keys(PIPELINE_ROLES) as (keyof typeof PIPELINE_ROLES)[]) {
       const statement = policyOf(role(k).assume_role_policy).Statement[0];
@@ -49,5 +50,22 @@ describe.each(["staging", "prod"] as const)("pipeline roles in %s", (env) => {
     const push = inline("images").find((s) => s.Sid === "Push");
     expect(push.Resource).toHaveLength(4);
     expect(push.Action).not.toContain("ecr:DeleteRepository");
+  });
+});
+
+describe("scale-out revert access", () => {
+  const stack = synthEnvironment("prod");
+
+  it("may only describe the cluster in AWS, and only read and patch HPAs and NodePools in Kubernetes", () => {
+    const statements = policyOf(stack.byPath("aws_iam_role_policy", "/pipeline/scaleOut/")[0].policy).Statement;
+    expect(statements).toEqual([expect.objectContaining({ Action: "eks:DescribeCluster", Resource: expect.stringMatching(/:cluster\/groundwork-prod$/) })]);
+    const [entry] = stack.byPath("aws_eks_access_entry", "/scale-out-access/");
+    expect(entry.kubernetes_groups).toEqual(["pipeline:scale-out"]);
+    const role = stack.only("kubernetes_cluster_role_v1");
+    expect(role.rule).toEqual([
+      { api_groups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ["get", "list", "patch"] },
+      { api_groups: ["karpenter.sh"], resources: ["nodepools"], verbs: ["get", "list", "patch"] },
+    ]);
+    expect(stack.only("kubernetes_cluster_role_binding_v1").subject).toEqual([{ api_group: "rbac.authorization.k8s.io", kind: "Group", name: "pipeline:scale-out" }]);
   });
 });
