@@ -21,7 +21,7 @@ import { scenarios } from "./scenarios";
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 const USAGE = `usage: npm run load -- --env local|dev|staging|prod --scenario <${scenarios.map((s) => s.name).join("|")}> [flags]
-       npm run load -- --capacity --env dev|staging|prod|all --per-pod-rps <n | service=n,...> [--quota cpu=<cores>,memory=<n>Gi,pods=<n>]
+       npm run load -- --capacity --env dev|staging|prod|all --per-pod-rps <n | service=n,...> [--quota cpu=<cores>,memory=<n>Gi,pods=<n> (what-if for every service namespace; default: the quotas the stacks create)]
 load:      --shape ${SHAPES.join("|")}  --load 1x|2x|5x  --rate <req/s>  --duration <30s|5m|1h>  --model open|closed  --connections <n>
            --base-url <url> (dev/staging/prod)  --timeout-ms <ms>  --spike-factor <x>  --max-stages <n>  --yes (prod, with GROUNDWORK_ALLOW_PROD=1)
 local:     --inject-latency-ms <ms>  --inject-jitter-ms <ms>  --inject-error-rate <0..1>  --target-concurrency <n>
@@ -172,6 +172,7 @@ function capacity(v: Values, log: (l: string) => void): number {
     const file = path.join(outDir, `capacity-${env.name}.md`);
     writeFileSync(file, md);
     log(md);
+    for (const f of plan.failures) log(`too low: ${f}`);
     log(`capacity report: ${file}`);
     pass &&= plan.pass;
   }

@@ -103,6 +103,24 @@ describe("open model", () => {
     expect(slow.stats.maxQueued).toBeGreaterThan(50);
   });
 
+  it("stops sending when aborted: every request due before the abort is sent, none after, and the window ends there", async () => {
+    const fast = await startTarget();
+    try {
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 500);
+      // 100 req/s for 30 s: request i is due at i x 10 ms.
+      const run = await runOpenModel({ baseUrl: fast.url, profile: buildProfile("steady", 100, 30), endpoints: apiGateway.endpoints, signal: abort.signal });
+      // The abort timer starts before the generator's clock does: the window ends a little before 0.5 s on its clock.
+      expect(run.durationS).toBeGreaterThan(0.3);
+      expect(run.durationS).toBeLessThan(30);
+      const m = run.recorder.summarize(run.durationS);
+      expect(m.requests.sent).toBe(Math.floor(run.durationS * 100 + 1e-9) + 1);
+      expect(m.requests.errors).toBe(0);
+    } finally {
+      await fast.close();
+    }
+  });
+
   it("reports what the closed model hides on the same target (coordinated omission)", async () => {
     const closed = await runClosedModel({ baseUrl: slow.url, endpoints: apiGateway.endpoints, connections: 1, durationS: 1 });
     const m = closed.recorder.summarize(closed.durationS);

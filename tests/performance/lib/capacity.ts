@@ -3,11 +3,13 @@
  * (requests per second one pod serves within its SLO, e.g. the knee of a
  * stress run against one instance) and the catalog's expected load, compute
  * the replicas each service needs at 1x/2x/5x when the HPA keeps pods at its
- * target utilisation, and check that HPA maximums, node group limits and
- * ResourceQuotas (when given) can hold the required multiple.
+ * target utilisation, and check that the HPA maximums, the ResourceQuotas of
+ * the service namespaces (derived exactly as the stacks derive them), the
+ * managed node groups and Karpenter's limits can hold the required multiple.
  */
 import type { EnvironmentConfig } from "../../../config/schema";
 import type { Service } from "../../../config/services";
+import { serviceQuota } from "../../../modules/service/namespace";
 
 /** EC2 instance types used in config/, with EKS's default max pods (VPC CNI without prefix delegation). */
 export const INSTANCE_TYPES = {
@@ -50,7 +52,7 @@ export function allocatable(type: string): NodeCapacity {
   return { cpuMillicores: cores * 1000 - reservedCpu, memoryMiB: spec.memoryGiB * 1024 - reservedMem, pods: spec.maxPods };
 }
 
-/** A ResourceQuota on the services' namespace (sums of requests); each field is optional. */
+/** A ResourceQuota on a service's namespace (sums of requests); each field is optional. */
 export interface Quota {
   readonly cpuMillicores?: number;
   readonly memoryMiB?: number;
@@ -69,7 +71,10 @@ export interface CapacityInput {
   readonly multiples?: readonly number[];
   /** The multiple the limits must hold. @default 5 */
   readonly mustHold?: number;
-  /** ResourceQuota of the services' namespace. @default - no quota check (none is in config/ yet) */
+  /**
+   * ResourceQuota of every service's namespace, for what-if checks.
+   * @default - each namespace's quota as the stacks create it (`serviceQuota` of modules/service/namespace.ts)
+   */
   readonly quota?: Quota;
   /** @default DEFAULT_DAEMONSET_OVERHEAD */
   readonly daemonSetOverhead?: DaemonSetOverhead;
@@ -80,7 +85,10 @@ export interface ServicePlan {
   readonly service: string;
   readonly perPodRps: number;
   readonly rows: readonly { readonly multiple: number; readonly rps: number; readonly replicas: number }[];
+  /** The HPA maximum the stacks deploy: `min(scaling.maxReplicas, services.maxReplicasCap)`. */
   readonly maxReplicas: number;
+  /** The ResourceQuota of the service's namespace that was checked. */
+  readonly quota: Quota;
   /** Replicas at the must-hold multiple are within the HPA maximum. */
   readonly holds: boolean;
 }
@@ -89,9 +97,13 @@ export interface ServicePlan {
 export interface LimitCheck {
   readonly check: string;
   readonly needed: number;
-  readonly limit: number | undefined;
+  readonly limit: number;
   readonly unit: string;
   readonly pass: boolean;
+  /** Where the limit comes from (a config path or the resource that sets it), named when it is too low. */
+  readonly source: string;
+  /** How a limit that is exceeded is still met (pods beyond a node group's maxSize go to Karpenter). */
+  readonly note?: string;
 }
 
 /** The capacity plan of one environment. */
@@ -101,6 +113,8 @@ export interface CapacityPlan {
   readonly mustHold: number;
   readonly services: readonly ServicePlan[];
   readonly limits: readonly LimitCheck[];
+  /** One line per limit that cannot hold the must-hold multiple, naming it. */
+  readonly failures: readonly string[];
   readonly pass: boolean;
 }
 
@@ -130,42 +144,92 @@ export function nodesNeeded(pods: readonly { cpuMillicores: number; memoryMiB: n
   return bins.length;
 }
 
+/**
+ * First-fit decreasing (CPU, then memory) onto at most `maxNodes` nodes; pods
+ * that fit on none of them are returned as `overflow`.
+ */
+export function placeOnNodes<P extends { cpuMillicores: number; memoryMiB: number }>(pods: readonly P[], node: NodeCapacity, maxNodes: number): { nodes: number; overflow: P[] } {
+  const sorted = [...pods].sort((a, b) => b.cpuMillicores - a.cpuMillicores || b.memoryMiB - a.memoryMiB);
+  const bins: { cpu: number; mem: number; pods: number }[] = [];
+  const overflow: P[] = [];
+  for (const p of sorted) {
+    const bin = bins.find((b) => b.cpu >= p.cpuMillicores && b.mem >= p.memoryMiB && b.pods >= 1);
+    if (bin) {
+      bin.cpu -= p.cpuMillicores;
+      bin.mem -= p.memoryMiB;
+      bin.pods -= 1;
+    } else if (bins.length < maxNodes && p.cpuMillicores <= node.cpuMillicores && p.memoryMiB <= node.memoryMiB && node.pods >= 1) {
+      bins.push({ cpu: node.cpuMillicores - p.cpuMillicores, mem: node.memoryMiB - p.memoryMiB, pods: node.pods - 1 });
+    } else overflow.push(p);
+  }
+  return { nodes: bins.length, overflow };
+}
+
 /** Build the capacity plan of one environment. */
 export function planCapacity(input: CapacityInput): CapacityPlan {
   const target = input.targetUtilization ?? 0.7;
   const multiples = input.multiples ?? [1, 2, 5];
   const mustHold = input.mustHold ?? 5;
   const overhead = input.daemonSetOverhead ?? DEFAULT_DAEMONSET_OVERHEAD;
+  const cap = input.env.services.maxReplicasCap;
   if (!(target > 0 && target <= 1)) throw new Error(`target utilisation must be in (0, 1]; got ${target}`);
 
   const plans: ServicePlan[] = input.services.map((s) => {
     const perPod = input.perPodRps[s.name];
     if (!(perPod > 0)) throw new Error(`no per-pod capacity for ${s.name}; give --per-pod-rps <n> or ${s.name}=<n>`);
+    // What the stacks deploy (modules/service/values.ts): both HPA bounds capped by services.maxReplicasCap.
+    const maxReplicas = Math.min(s.scaling.maxReplicas, cap);
+    const minReplicas = Math.min(s.scaling.minReplicas, maxReplicas);
     const rows = [...new Set([...multiples, mustHold])].sort((a, b) => a - b).map((multiple) => {
       const rps = s.slo.expectedRps * multiple;
-      return { multiple, rps, replicas: replicasFor(rps, perPod, target, s.scaling.minReplicas) };
+      return { multiple, rps, replicas: replicasFor(rps, perPod, target, minReplicas) };
     });
     const atMust = rows.find((r) => r.multiple === mustHold)!.replicas;
-    return { service: s.name, perPodRps: perPod, rows, maxReplicas: s.scaling.maxReplicas, holds: atMust <= s.scaling.maxReplicas };
+    return { service: s.name, perPodRps: perPod, rows, maxReplicas, quota: input.quota ?? serviceQuota(s, cap), holds: atMust <= maxReplicas };
+  });
+  const replicasAtMust = (i: number) => plans[i].rows.find((r) => r.multiple === mustHold)!.replicas;
+
+  const limits: LimitCheck[] = [];
+  input.services.forEach((s, i) => {
+    const p = plans[i];
+    const n = replicasAtMust(i);
+    limits.push({
+      check: `HPA maxReplicas ${p.service}`,
+      needed: n,
+      limit: p.maxReplicas,
+      unit: "replicas",
+      pass: p.holds,
+      source: `min(scaling.maxReplicas ${s.scaling.maxReplicas}, services.maxReplicasCap ${cap})`,
+    });
+  });
+  // Each service runs in its own namespace (ServiceNamespace), so each quota holds one service's pods.
+  const quotaSource = input.quota ? "--quota" : "ServiceNamespace quota";
+  input.services.forEach((s, i) => {
+    const q = plans[i].quota;
+    const n = replicasAtMust(i);
+    const rows: [string, number, number | undefined, string][] = [
+      ["pods", n, q.pods, "pods"],
+      ["requests.cpu", n * s.resources.cpuMillicores, q.cpuMillicores, "millicores"],
+      ["requests.memory", n * s.resources.memoryMiB, q.memoryMiB, "MiB"],
+    ];
+    for (const [field, needed, limit, unit] of rows) {
+      if (limit === undefined) continue;
+      limits.push({ check: `ResourceQuota ${s.name} ${field}`, needed, limit, unit, pass: needed <= limit, source: `${quotaSource} ${field} of namespace ${s.name}` });
+    }
   });
 
   // Pods at the must-hold multiple; the cluster must place them all at once.
-  const pods = input.services.flatMap((s, i) => {
-    const replicas = plans[i].rows.find((r) => r.multiple === mustHold)!.replicas;
-    return Array.from({ length: replicas }, () => ({ cpuMillicores: s.resources.cpuMillicores, memoryMiB: s.resources.memoryMiB }));
-  });
+  const pods = input.services.flatMap((s, i) => Array.from({ length: replicasAtMust(i) }, () => ({ cpuMillicores: s.resources.cpuMillicores, memoryMiB: s.resources.memoryMiB })));
   const cpuNeeded = pods.reduce((a, p) => a + p.cpuMillicores, 0);
   const memNeeded = pods.reduce((a, p) => a + p.memoryMiB, 0);
 
-  const limits: LimitCheck[] = plans.map((p) => {
-    const needed = p.rows.find((r) => r.multiple === mustHold)!.replicas;
-    return { check: `HPA maxReplicas ${p.service}`, needed, limit: p.maxReplicas, unit: "replicas", pass: p.holds };
-  });
-
-  // Node groups: a group with several instance types is counted at its smallest type.
+  // Managed node groups at maxSize; a group with several instance types is counted at its smallest type.
   let cpuCapacity = 0;
   let memCapacity = 0;
-  let podCapacity = 0;
+  // Karpenter's limits count its instances' capacity, of which kube-reserved and the DaemonSets take a share:
+  // its nodes are assumed to leave requests the same share as the managed groups' least efficient type.
+  let cpuShare = 1;
+  let memShare = 1;
   const groups = input.env.cluster.nodeGroups.map((g) => {
     const sizes = g.instanceTypes.map(allocatable);
     const node: NodeCapacity = {
@@ -173,30 +237,73 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
       memoryMiB: Math.min(...sizes.map((c) => c.memoryMiB)) - overhead.memoryMiB,
       pods: Math.min(...sizes.map((c) => c.pods)) - overhead.pods,
     };
+    for (const type of g.instanceTypes) {
+      const spec = INSTANCE_TYPES[type as InstanceType];
+      cpuShare = Math.min(cpuShare, (allocatable(type).cpuMillicores - overhead.cpuMillicores) / (spec.vcpu * 1000));
+      memShare = Math.min(memShare, (allocatable(type).memoryMiB - overhead.memoryMiB) / (spec.memoryGiB * 1024));
+    }
     cpuCapacity += node.cpuMillicores * g.maxSize;
     memCapacity += node.memoryMiB * g.maxSize;
-    podCapacity += node.pods * g.maxSize;
     return { group: g, node };
   });
-  // Bin packing across several groups would need their scheduling rules (labels, taints); with one group
-  // (every environment today) the check is exact up to first-fit decreasing.
+  const karpenter = input.env.platform.karpenter.limits;
+  const karpenterCpu = Math.floor(karpenter.cpu * 1000 * cpuShare + 1e-6);
+  const karpenterMem = Math.floor(karpenter.memoryGiB * 1024 * memShare + 1e-6);
+
+  // What the node groups cannot place goes to Karpenter. Bin packing across several groups would need their
+  // scheduling rules (labels, taints); with one group (every environment today) it is exact up to first-fit decreasing.
+  let overflowCpu: number;
+  let overflowMem: number;
+  let nodeRow: LimitCheck | undefined;
   if (groups.length === 1) {
     const { group, node } = groups[0];
     const n = nodesNeeded(pods, node);
-    limits.push({ check: `nodes in group ${group.name} (${group.instanceTypes.join("/")})`, needed: n, limit: group.maxSize, unit: "nodes", pass: n <= group.maxSize });
+    const { overflow } = placeOnNodes(pods, node, group.maxSize);
+    overflowCpu = overflow.reduce((a, p) => a + p.cpuMillicores, 0);
+    overflowMem = overflow.reduce((a, p) => a + p.memoryMiB, 0);
+    nodeRow = {
+      check: `nodes in group ${group.name} (${group.instanceTypes.join("/")})`,
+      needed: n,
+      limit: group.maxSize,
+      unit: "nodes",
+      pass: n <= group.maxSize,
+      source: `cluster.nodeGroups ${group.name} maxSize`,
+      ...(overflow.length ? { note: `${overflow.length} pod(s) beyond maxSize` } : {}),
+    };
+  } else {
+    overflowCpu = Math.max(0, cpuNeeded - cpuCapacity);
+    overflowMem = Math.max(0, memNeeded - memCapacity);
   }
-  limits.push(
-    { check: "CPU requests vs node groups at maxSize", needed: cpuNeeded, limit: cpuCapacity, unit: "millicores", pass: cpuNeeded <= cpuCapacity },
-    { check: "memory requests vs node groups at maxSize", needed: memNeeded, limit: memCapacity, unit: "MiB", pass: memNeeded <= memCapacity },
-    { check: "pods vs node groups at maxSize", needed: pods.length, limit: podCapacity, unit: "pods", pass: pods.length <= podCapacity },
-  );
-  const q = input.quota;
-  if (q?.cpuMillicores !== undefined) limits.push({ check: "ResourceQuota requests.cpu", needed: cpuNeeded, limit: q.cpuMillicores, unit: "millicores", pass: cpuNeeded <= q.cpuMillicores });
-  if (q?.memoryMiB !== undefined) limits.push({ check: "ResourceQuota requests.memory", needed: memNeeded, limit: q.memoryMiB, unit: "MiB", pass: memNeeded <= q.memoryMiB });
-  if (q?.pods !== undefined) limits.push({ check: "ResourceQuota pods", needed: pods.length, limit: q.pods, unit: "pods", pass: pods.length <= q.pods });
-  if (!q) limits.push({ check: "ResourceQuota (not given; none in config/ yet)", needed: 0, limit: undefined, unit: "", pass: true });
+  const karpenterRows: LimitCheck[] = [
+    {
+      check: "CPU requests beyond the node groups vs Karpenter's limit",
+      needed: overflowCpu,
+      limit: karpenterCpu,
+      unit: "millicores",
+      pass: overflowCpu <= karpenterCpu,
+      source: `platform.karpenter.limits.cpu (${karpenter.cpu} cores, ${Math.round(cpuShare * 1000) / 10} % requestable)`,
+    },
+    {
+      check: "memory requests beyond the node groups vs Karpenter's limit",
+      needed: overflowMem,
+      limit: karpenterMem,
+      unit: "MiB",
+      pass: overflowMem <= karpenterMem,
+      source: `platform.karpenter.limits.memoryGiB (${karpenter.memoryGiB} GiB, ${Math.round(memShare * 1000) / 10} % requestable)`,
+    },
+  ];
+  const karpenterHolds = karpenterRows.every((r) => r.pass);
+  // A node group too small is fine while Karpenter's limits take the rest.
+  if (nodeRow) {
+    if (nodeRow.pass) limits.push(nodeRow);
+    else limits.push({ ...nodeRow, pass: karpenterHolds, note: `${nodeRow.note} ${karpenterHolds ? "go to Karpenter" : "and Karpenter's limits cannot take them"}` });
+  }
+  limits.push(...karpenterRows);
 
-  return { env: input.env.name, targetUtilization: target, mustHold, services: plans, limits, pass: limits.every((l) => l.pass) };
+  const failures = limits
+    .filter((l) => !l.pass)
+    .map((l) => `${input.env.name}: ${l.check} cannot hold ${mustHold}x: needs ${l.needed} ${l.unit}, ${l.source} allows ${l.limit} ${l.unit}${l.note ? ` (${l.note})` : ""}`);
+  return { env: input.env.name, targetUtilization: target, mustHold, services: plans, limits, failures, pass: failures.length === 0 };
 }
 
 /** The plan as a Markdown report. */
@@ -217,9 +324,13 @@ export function capacityMarkdown(plan: CapacityPlan): string {
     "",
     "| check | needed | limit | result |",
     "|---|---:|---:|---|",
-    ...plan.limits.map((l) => `| ${l.check} | ${l.limit === undefined ? "-" : `${l.needed} ${l.unit}`} | ${l.limit === undefined ? "-" : `${l.limit} ${l.unit}`} | ${l.limit === undefined ? "skipped" : l.pass ? "ok" : "**too low**"} |`),
+    ...plan.limits.map((l) => `| ${l.check} | ${l.needed} ${l.unit} | ${l.limit} ${l.unit} | ${!l.pass ? "**too low**" : l.note ? `ok: ${l.note}` : "ok"} |`),
     "",
-    "Replicas = max(minReplicas, ceil(load / (per-pod req/s x target utilisation))). Node capacity = EKS allocatable (kube-reserved, eviction threshold) minus the DaemonSet overhead per node; rolling-update surge is not included.",
+    ...(plan.failures.length ? ["## Too low", "", ...plan.failures.map((f) => `- ${f}`), ""] : []),
+    "Replicas = max(minReplicas, ceil(load / (per-pod req/s x target utilisation))), with both HPA bounds capped by `services.maxReplicasCap`. " +
+      "ResourceQuotas are each service namespace's, as `ServiceNamespace` derives them. Node capacity = EKS allocatable (kube-reserved, eviction threshold) " +
+      "minus the DaemonSet overhead per node; pods the node groups cannot place at maxSize go to Karpenter, whose limits count instance capacity " +
+      "and are reduced to the share the node groups' nodes leave for requests. Rolling-update surge is not included.",
     "",
   ];
   return lines.join("\n");

@@ -38,6 +38,13 @@ export interface OpenModelOptions {
   readonly seed?: number;
   /** Extra headers on every request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Stop early: requests due after the abort are not sent, and the load
+   * window ends at the abort (a chaos run holds the load until the fault's
+   * recovery is over, however long that takes).
+   * @default - the whole profile is sent
+   */
+  readonly signal?: AbortSignal;
 }
 
 /** What an open-model run produced. */
@@ -120,6 +127,8 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
   };
 
   let next = times.next();
+  let timer: NodeJS.Timeout | undefined;
+  let abortedAt: number | undefined;
   const tick = () => {
     const t = now();
     // Catch up on every request that is due: a late timer must not drop or delay the schedule.
@@ -127,26 +136,36 @@ export async function runOpenModel(options: OpenModelOptions): Promise<OpenModel
       fire(next.value);
       next = times.next();
     }
-    if (next.done) {
+    if (options.signal?.aborted) abortedAt ??= t;
+    if (next.done || abortedAt !== undefined) {
       allSent = true;
       maybeFinish();
       return;
     }
-    setTimeout(tick, Math.max(0, next.value - now() - 1));
+    timer = setTimeout(tick, Math.max(0, next.value - now() - 1));
   };
   tick();
 
   // Bound the run: whatever is still outstanding `timeoutMs` after the last send is a timeout.
-  const durationS = profileDurationS(options.profile);
-  const deadline = setTimeout(() => {
+  const expire = () => {
     for (const req of inFlight.keys()) req.destroy(new Error("timed out"));
-  }, durationS * 1000 + timeoutMs);
+  };
+  let deadline = setTimeout(expire, profileDurationS(options.profile) * 1000 + timeoutMs);
+  const onAbort = () => {
+    clearTimeout(timer);
+    tick();
+    clearTimeout(deadline);
+    deadline = setTimeout(expire, timeoutMs);
+  };
+  options.signal?.addEventListener("abort", onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
   await finished;
+  options.signal?.removeEventListener("abort", onAbort);
   clearTimeout(deadline);
   agent.destroy();
   return {
     recorder,
-    durationS,
+    durationS: abortedAt === undefined ? profileDurationS(options.profile) : abortedAt / 1000,
     dispatchLagMs: { p50: lags.getValueAtPercentile(50) / 1000, p99: lags.getValueAtPercentile(99) / 1000, max: lags.maxValue / 1000 },
   };
 }

@@ -73,6 +73,11 @@ export class Recorder {
     this.push(sendOffsetMs, doneOffsetMs, kind);
   }
 
+  /** Every outcome so far, in recording order: intended send and completion offsets in ms, "" or the error kind. */
+  outcomes(): { readonly send: readonly number[]; readonly done: readonly number[]; readonly kind: readonly string[] } {
+    return { send: this.send, done: this.done, kind: this.kind };
+  }
+
   /** Number of outcomes recorded so far. */
   get count(): number {
     return this.send.length;

@@ -1,0 +1,118 @@
+/**
+ * `npm run chaos` end to end for PostgreSQL: a sandbox of its own (temp
+ * directory, free ports, started and stopped by the command), the
+ * database-backed target under an open-model load, the chaos runbook killing
+ * the primary, and the evidence report. Recovery times depend on the machine:
+ * they are checked against the verdicts they produced, never against a clock.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { down } from "../../runbooks/lib/sandbox.mjs";
+import { LOCAL_RECOVERY } from "../../runbooks/lib/targets/local.mjs";
+import { recoveriesOf } from "../../scripts/docs/drills";
+
+const chaosCli = path.join(import.meta.dirname, "chaos.ts");
+let dir: string;
+let drills: string;
+
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-sandbox-chaos-"));
+  drills = fs.mkdtempSync(path.join(os.tmpdir(), "gw-drills-chaos-"));
+});
+
+afterAll(async () => {
+  await down({ dir }); // only when a failed run left it up
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(drills, { recursive: true, force: true });
+});
+
+/** Run the command as `npm run chaos` does, without blocking the test's event loop. */
+function chaos(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", chaosCli, ...args], {
+      env: { ...process.env, GROUNDWORK_SANDBOX_DIR: dir, GROUNDWORK_DRILLS_DIR: drills },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c) => (stdout += c));
+    child.stderr.on("data", (c) => (stderr += c));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe("npm run chaos (postgres)", () => {
+  it("kills the primary under load, measures when errors stop and p95 returns, and writes the evidence", async () => {
+    const r = await chaos(["--target", "postgres", "--rate", "150", "--before", "2s", "--after", "2s"]);
+    const records = path.join(drills, "records");
+    const files = fs.readdirSync(records);
+    const [json] = files.filter((f) => f.endsWith("-chaos-load-local.json"));
+    expect(json, `${r.stdout}\n${r.stderr}`).toBeDefined();
+    const e = JSON.parse(fs.readFileSync(path.join(records, json), "utf8"));
+    const rto = LOCAL_RECOVERY.rtoSeconds.database;
+
+    // Structure: the run, its steps, the runbook's own evidence beside it.
+    expect(e).toMatchObject({ runbook: "chaos-load", env: "local", params: { target: "postgres", rateRps: 150, beforeS: 2, afterS: 2, windowMs: 1000 } });
+    expect(e.steps.map((s: { title: string; outcome: string }) => [s.title, s.outcome])).toEqual([
+      ["start the postgres-backed target", "succeeded"],
+      ["load before the fault", "succeeded"],
+      ["kill the postgres primary: runbook chaos --env local --target postgres", "succeeded"],
+      ["load after the recovery", "succeeded"],
+      ["judge recovery against the RTO", "succeeded"],
+    ]);
+    const m = e.measurements;
+    expect(m).toMatchObject({ target: "postgres", rtoSeconds: rto, slo: { service: "content-processing", latencyP95Ms: 200 } });
+    expect(path.dirname(m.runbookEvidence)).toBe(records);
+    expect(JSON.parse(fs.readFileSync(m.runbookEvidence, "utf8"))).toMatchObject({ runbook: "chaos", outcome: "succeeded", params: { target: "postgres" } });
+
+    // Errors occurred after the fault and then stopped: no failure after the last one, and the load went on.
+    const u = m.underLoad;
+    expect(u.errorsBeforeFault).toBe(0);
+    expect(u.errorsAfterFault).toBeGreaterThan(0);
+    expect(u.errorsStoppedAfterS).toEqual(expect.any(Number));
+    const windows: Array<{ fromS: number; requests: number; errors: number }> = e.recoveryWindows;
+    const lastFailing = windows.findLastIndex((w) => w.errors > 0);
+    expect(lastFailing).toBeGreaterThanOrEqual(0);
+    expect(windows.slice(lastFailing + 1).length).toBeGreaterThan(0);
+    expect(windows.slice(lastFailing + 1).every((w) => w.requests > 0 && w.errors === 0)).toBe(true);
+    // The old primary served before the fault, the promoted standby after it.
+    expect(Object.keys(m.servedBy).sort()).toEqual(["pg-a", "pg-b"]);
+    const seconds = e.timeline.map((p: { offered: number; ok: number; errors: number }) => p.ok + p.errors);
+    expect(seconds.reduce((a: number, b: number) => a + b, 0)).toBe(m.load.sent);
+
+    // Verdict semantics: each objective is met exactly when its measurement is within the RTO, and the exit code follows.
+    const [runbook, errorsStop, latencyBack] = m.verdicts;
+    expect(runbook).toMatchObject({ measured: "succeeded", met: true });
+    expect(errorsStop).toEqual({ what: "postgres errors under load stop within the RTO (s)", measured: u.errorsStoppedAfterS, target: `<= ${rto}`, met: u.errorsStoppedAfterS <= rto });
+    expect(latencyBack.measured).toBe(u.latencyBackAfterS);
+    expect(latencyBack.met).toBe(u.latencyBackAfterS !== null && u.latencyBackAfterS <= rto);
+    expect(u.rtoSeconds).toBe(u.latencyBackAfterS === null ? null : Math.max(u.errorsStoppedAfterS, u.latencyBackAfterS));
+    const met = errorsStop.met && latencyBack.met;
+    expect(e.outcome).toBe(met ? "succeeded" : "failed");
+    expect(r.status).toBe(met ? 0 : 1);
+    expect(r.stdout).toMatch(met ? /^PASS$/m : /^FAIL$/m);
+
+    // Markdown and HTML beside the JSON; the docs site reads the recovery as "under load".
+    const base = path.join(records, json.replace(/\.json$/, ""));
+    const md = fs.readFileSync(`${base}.md`, "utf8");
+    expect(md).toContain(`| postgres errors under load stop within the RTO (s) | ${u.errorsStoppedAfterS} | <= ${rto} | ${errorsStop.met ? "met" : "MISSED"} |`);
+    expect(md).toMatch(/^\| \d+ \| \d+ \| \d+ \| \d+ \| [\d.]+ \| fault at [\d.]+ s \|$/m);
+    expect(fs.readFileSync(`${base}.html`, "utf8")).toContain("<svg");
+    expect(recoveriesOf(m)).toContainEqual({ what: "under load", rtoSeconds: u.rtoSeconds, rpoSeconds: null, lostWrites: null });
+
+    // The command started the sandbox, so it stopped it.
+    expect(fs.existsSync(path.join(dir, "state.json"))).toBe(false);
+  });
+
+  it("fails with a one-line message and exit 2 on bad input", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", chaosCli, "--target", "mysql"], { encoding: "utf8", env: { ...process.env, GROUNDWORK_SANDBOX_DIR: dir } });
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim()).toBe("chaos: --target mysql is not allowed; expected one of postgres, redis, all");
+    const rate = spawnSync(process.execPath, ["--import", "tsx", chaosCli, "--rate", "0"], { encoding: "utf8", env: { ...process.env, GROUNDWORK_SANDBOX_DIR: dir } });
+    expect([rate.status, rate.stderr.trim()]).toEqual([2, "chaos: --rate 0 is not allowed; expected a number > 0"]);
+  });
+});
