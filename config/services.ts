@@ -45,6 +45,15 @@ export const serviceSchema = z
 
 export type Service = z.infer<typeof serviceSchema>;
 
+/**
+ * The most replicas a service's autoscaler may run in an environment: the
+ * catalog's maximum, capped by the environment's `services.maxReplicasCap`.
+ * The HPA, the namespace quota, the capacity check and the docs all use this.
+ */
+export function maxReplicasIn(service: Pick<Service, "scaling">, maxReplicasCap: number): number {
+  return Math.min(service.scaling.maxReplicas, maxReplicasCap);
+}
+
 const catalog = [
   {
     name: "api-gateway",

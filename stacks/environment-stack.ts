@@ -4,7 +4,7 @@ import { Fn, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { resourceNames } from "../config/naming";
 import type { EnvironmentConfig, StateStoreConfig } from "../config/schema";
-import type { Service } from "../config/services";
+import { maxReplicasIn, type Service } from "../config/services";
 import { environmentBase } from "./environment-base";
 import { Cache } from "../modules/cache/cache";
 import { Cluster } from "../modules/cluster/cluster";
@@ -292,7 +292,7 @@ export class EnvironmentStack extends TerraformStack {
         name: service.name,
         podCpuMillicores: service.resources.cpuMillicores,
         podMemoryMiB: service.resources.memoryMiB,
-        maxReplicas: Math.min(service.scaling.maxReplicas, config.services.maxReplicasCap),
+        maxReplicas: maxReplicasIn(service, config.services.maxReplicasCap),
         dependsOn: ready,
       });
       namespaceResources[service.name] = namespace;

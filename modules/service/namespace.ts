@@ -3,7 +3,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { ResourceQuotaV1 } from "@cdktf/provider-kubernetes/lib/resource-quota-v1";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import type { Service } from "../../config/services";
+import { maxReplicasIn, type Service } from "../../config/services";
 
 export interface ServiceNamespaceProps {
   /** Namespace name; one per service. */
@@ -60,7 +60,7 @@ export function serviceQuota(service: Pick<Service, "resources" | "scaling">, ma
   return namespaceQuota({
     podCpuMillicores: service.resources.cpuMillicores,
     podMemoryMiB: service.resources.memoryMiB,
-    maxReplicas: Math.min(service.scaling.maxReplicas, maxReplicasCap),
+    maxReplicas: maxReplicasIn(service, maxReplicasCap),
   });
 }
 

@@ -6,7 +6,7 @@
  */
 import { Token } from "cdktf";
 import type { EnvironmentConfig, EnvironmentName } from "../../config/schema";
-import type { Service } from "../../config/services";
+import { maxReplicasIn, type Service } from "../../config/services";
 import { subnetLayout } from "../network/cidr";
 import { VAULT_CA_ISSUER } from "../vault/constants";
 import { PRIORITY_CLASSES } from "./priority-classes";
@@ -315,7 +315,7 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
     throw new Error(`databaseCidrs is empty; expected the VPC database subnet CIDRs (${service.name} uses ${service.uses.join(", ")})`);
   }
 
-  const maxReplicas = Math.min(service.scaling.maxReplicas, deployment.maxReplicasCap);
+  const maxReplicas = maxReplicasIn(service, deployment.maxReplicasCap);
   const minReplicas = Math.min(service.scaling.minReplicas, maxReplicas);
   const vpaMode = deployment.verticalAutoscaling?.[service.name] ?? "Off";
   const namespaceOf = deployment.serviceNamespace ?? ((name: string) => name);

@@ -1,6 +1,6 @@
 /** The service catalog page (`docs/reference/services.md`), from `config/services.ts`. */
 import type { EnvironmentConfig } from "../../config";
-import type { Service } from "../../config/services";
+import { maxReplicasIn, type Service } from "../../config/services";
 import { alertSlug, alerts } from "../../monitoring/alerts";
 import { code, fence, generatedHeader, page, prose, table, type GeneratedPage } from "./markdown";
 
@@ -53,7 +53,7 @@ export function serviceCatalogPage(services: readonly Service[], envs: readonly 
         `- **Image repository:** ${code(s.repository)} (ECR, immutable tags)`,
         `- **Port:** ${s.port}; ${s.public ? `public through the ingress at \`api.<domain>\`` : "internal only (network policies allow only the callers below)"}`,
         `- **Resources per pod:** ${s.resources.cpuMillicores} millicores, ${s.resources.memoryMiB} MiB`,
-        `- **Scaling (HPA):** ${envs.map((e) => `${e.name} ${s.scaling.minReplicas}-${Math.min(s.scaling.maxReplicas, e.services.maxReplicasCap)}`).join(", ")} replicas (maximum capped by \`services.maxReplicasCap\`)`,
+        `- **Scaling (HPA):** ${envs.map((e) => `${e.name} ${s.scaling.minReplicas}-${maxReplicasIn(s, e.services.maxReplicasCap)}`).join(", ")} replicas (maximum capped by \`services.maxReplicasCap\`)`,
         `- **SLOs:** availability ${percent(s.slo.availability)} over 30 days, p95 latency ${s.slo.latencyP95Ms} ms, expected load ${s.slo.expectedRps} req/s, alert below ${s.slo.minThroughputRps} req/s`,
         `- **Calls:** ${s.calls.length ? s.calls.map((c) => `[${c}](#${c})`).join(", ") : "nothing"}`,
         `- **Called by:** ${services.filter((o) => o.calls.includes(s.name)).map((o) => `[${o.name}](#${o.name})`).join(", ") || (s.public ? "the internet" : "nothing")}`,

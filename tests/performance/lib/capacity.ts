@@ -8,7 +8,7 @@
  * managed node groups and Karpenter's limits can hold the required multiple.
  */
 import type { EnvironmentConfig } from "../../../config/schema";
-import type { Service } from "../../../config/services";
+import { maxReplicasIn, type Service } from "../../../config/services";
 import { serviceQuota } from "../../../modules/service/namespace";
 
 /** EC2 instance types used in config/, with EKS's default max pods (VPC CNI without prefix delegation). */
@@ -178,7 +178,7 @@ export function planCapacity(input: CapacityInput): CapacityPlan {
     const perPod = input.perPodRps[s.name];
     if (!(perPod > 0)) throw new Error(`no per-pod capacity for ${s.name}; give --per-pod-rps <n> or ${s.name}=<n>`);
     // What the stacks deploy (modules/service/values.ts): both HPA bounds capped by services.maxReplicasCap.
-    const maxReplicas = Math.min(s.scaling.maxReplicas, cap);
+    const maxReplicas = maxReplicasIn(s, cap);
     const minReplicas = Math.min(s.scaling.minReplicas, maxReplicas);
     const rows = [...new Set([...multiples, mustHold])].sort((a, b) => a - b).map((multiple) => {
       const rps = s.slo.expectedRps * multiple;
