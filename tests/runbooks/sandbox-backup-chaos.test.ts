@@ -4,32 +4,25 @@
  * Restore and recovery times are recorded in the evidence, never asserted.
  */
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import chaos from "../../runbooks/chaos.mjs";
 import dbBackupVerify from "../../runbooks/db-backup-verify.mjs";
 import type { ProbeMeasurement } from "../../runbooks/lib/probe.mjs";
 import { execute, type Runbook } from "../../runbooks/lib/runbook.mjs";
-import { down, pgQuery, requireState, sentinelMaster, status, up } from "../../runbooks/lib/sandbox.mjs";
+import { pgQuery, requireState, sentinelMaster, status } from "../../runbooks/lib/sandbox.mjs";
 import { LocalTarget } from "../../runbooks/lib/targets/local.mjs";
+import { startSandbox, stopSandbox } from "./sandbox-fixture";
 
 let dir: string;
 let drills: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-sandbox-bc-"));
-  drills = fs.mkdtempSync(path.join(os.tmpdir(), "gw-drills-bc-"));
-  env = { ...process.env, GROUNDWORK_SANDBOX_DIR: dir, GROUNDWORK_DRILLS_DIR: drills };
-  await up({ dir });
+  ({ dir, drills, env } = await startSandbox("bc"));
 });
 
-afterAll(async () => {
-  await down({ dir });
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.rmSync(drills, { recursive: true, force: true });
-});
+afterAll(() => stopSandbox({ dir, drills }));
 
 async function run(decl: Runbook, argv: string[]) {
   let out = "";

@@ -6,7 +6,6 @@
  */
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import dbFailover from "../../runbooks/db-failover.mjs";
@@ -14,25 +13,19 @@ import dbRestore from "../../runbooks/db-restore.mjs";
 import { repoRoot } from "../../runbooks/lib/paths.mjs";
 import type { ProbeMeasurement } from "../../runbooks/lib/probe.mjs";
 import { execute, type Runbook } from "../../runbooks/lib/runbook.mjs";
-import { down, pgQuery, readState, redisCommand, requireState, sentinelMaster, setReplicationMode, status, up } from "../../runbooks/lib/sandbox.mjs";
+import { pgQuery, readState, redisCommand, requireState, sentinelMaster, setReplicationMode, status, up } from "../../runbooks/lib/sandbox.mjs";
 import redisFailover from "../../runbooks/redis-failover.mjs";
+import { startSandbox, stopSandbox } from "./sandbox-fixture";
 
 let dir: string;
 let drills: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-sandbox-"));
-  drills = fs.mkdtempSync(path.join(os.tmpdir(), "gw-drills-"));
-  env = { ...process.env, GROUNDWORK_SANDBOX_DIR: dir, GROUNDWORK_DRILLS_DIR: drills };
-  await up({ dir });
+  ({ dir, drills, env } = await startSandbox("main"));
 });
 
-afterAll(async () => {
-  await down({ dir });
-  fs.rmSync(dir, { recursive: true, force: true });
-  fs.rmSync(drills, { recursive: true, force: true });
-});
+afterAll(() => stopSandbox({ dir, drills }));
 
 async function run(decl: Runbook, argv: string[]) {
   let out = "";
