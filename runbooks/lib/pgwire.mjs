@@ -7,6 +7,7 @@
  * See https://www.postgresql.org/docs/15/protocol-flow.html
  */
 import net from "node:net";
+import { connectTcp } from "./tcp.mjs";
 
 /** A connection to one server. Queries run one at a time. */
 export class PgConnection {
@@ -30,23 +31,8 @@ export class PgConnection {
    * @returns {Promise<PgConnection>}
    */
   static async connect(opts) {
-    const socket = await new Promise((resolve, reject) => {
-      const s = net.connect({ host: opts.host ?? "127.0.0.1", port: opts.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error(`connect to port ${opts.port} timed out`));
-      }, opts.timeoutMs ?? 1000);
-      s.once("connect", () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-    socket.setNoDelay(true);
-    const conn = new PgConnection(/** @type {net.Socket} */ (socket));
+    const socket = await connectTcp(opts);
+    const conn = new PgConnection(socket);
     const params = ["user", opts.user ?? "postgres", "database", opts.database ?? "postgres", "application_name", opts.applicationName ?? "groundwork"];
     const body = Buffer.concat([int32(196608), ...params.map(cstring), Buffer.from([0])]);
     socket.write(Buffer.concat([int32(body.length + 4), body]));

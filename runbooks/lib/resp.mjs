@@ -6,6 +6,7 @@
  * See https://redis.io/docs/latest/develop/reference/protocol-spec/
  */
 import net from "node:net";
+import { connectTcp } from "./tcp.mjs";
 
 /** @typedef {string | number | null | RespValue[]} RespValue */
 
@@ -44,23 +45,8 @@ export class RespConnection {
    * @returns {Promise<RespConnection>}
    */
   static async connect(opts) {
-    const socket = await new Promise((resolve, reject) => {
-      const s = net.connect({ host: opts.host ?? "127.0.0.1", port: opts.port });
-      const timer = setTimeout(() => {
-        s.destroy();
-        reject(new Error(`connect to port ${opts.port} timed out`));
-      }, opts.timeoutMs ?? 1000);
-      s.once("connect", () => {
-        clearTimeout(timer);
-        resolve(s);
-      });
-      s.once("error", (err) => {
-        clearTimeout(timer);
-        reject(err);
-      });
-    });
-    /** @type {net.Socket} */ (socket).setNoDelay(true);
-    return new RespConnection(/** @type {net.Socket} */ (socket));
+    const socket = await connectTcp(opts);
+    return new RespConnection(socket);
   }
 
   /**
