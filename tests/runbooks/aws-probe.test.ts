@@ -19,6 +19,7 @@ import { repoRoot } from "../../runbooks/lib/paths.mjs";
 import { DRILL_NAMESPACE, PROBE, PROBE_IMAGES, elasticacheAuthToken, probeManifest } from "../../runbooks/lib/targets/kube-probe.mjs";
 import redisFailover from "../../runbooks/redis-failover.mjs";
 import { FakeClock, awsTarget, runOn } from "./helpers";
+import { replicationGroup } from "./aws-fixtures";
 
 const rds = mockClient(RDSClient);
 const elasticache = mockClient(ElastiCacheClient);
@@ -296,22 +297,7 @@ describe("db-failover on AWS with the in-cluster write probe", () => {
 });
 
 describe("redis-failover on AWS with the in-cluster write probe", () => {
-  const group = (primary: string, status = "available") => ({
-    ReplicationGroups: [
-      {
-        ReplicationGroupId: "groundwork-staging",
-        Status: status,
-        AutomaticFailover: "enabled" as const,
-        NodeGroups: [
-          {
-            NodeGroupId: "0001",
-            PrimaryEndpoint: { Address: "master.groundwork-staging.abc123.euw1.cache.amazonaws.com", Port: 6379 },
-            NodeGroupMembers: ["groundwork-staging-001", "groundwork-staging-002"].map((id) => ({ CacheClusterId: id, CurrentRole: id === primary ? "primary" : "replica" })),
-          },
-        ],
-      },
-    ],
-  });
+  const group = (primary: string, status = "available") => replicationGroup(primary, status, true);
   const log = [line(1, -200, true, "10.0.3.1:6379"), line(2, -100, true, "10.0.3.1:6379"), line(3, 1000, false), line(4, 4000, true, "10.0.3.2:6379")].join("\n");
 
   it("authenticates with an IAM token passed on stdin only, and measures RTO and RPO", async () => {

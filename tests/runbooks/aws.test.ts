@@ -28,6 +28,7 @@ import { environmentConfig } from "../../runbooks/lib/config.mjs";
 import { execute, type Runbook } from "../../runbooks/lib/runbook.mjs";
 import { AwsTarget, POLL } from "../../runbooks/lib/targets/aws.mjs";
 import redisFailover from "../../runbooks/redis-failover.mjs";
+import { replicationGroup } from "./aws-fixtures";
 
 const rds = mockClient(RDSClient);
 const elasticache = mockClient(ElastiCacheClient);
@@ -176,24 +177,7 @@ describe("db-restore on RDS", () => {
 });
 
 describe("redis-failover on ElastiCache (control plane only: --no-write-probe)", () => {
-  const group = (primary: string, status = "available") => ({
-    ReplicationGroups: [
-      {
-        ReplicationGroupId: "groundwork-staging",
-        Status: status,
-        AutomaticFailover: "enabled" as const,
-        NodeGroups: [
-          {
-            NodeGroupId: "0001",
-            NodeGroupMembers: [
-              { CacheClusterId: "groundwork-staging-001", CurrentRole: primary === "groundwork-staging-001" ? "primary" : "replica" },
-              { CacheClusterId: "groundwork-staging-002", CurrentRole: primary === "groundwork-staging-002" ? "primary" : "replica" },
-            ],
-          },
-        ],
-      },
-    ],
-  });
+  const group = (primary: string, status = "available") => replicationGroup(primary, status);
 
   it("calls TestFailover on the node group and polls until another node is primary", async () => {
     elasticache
