@@ -139,7 +139,8 @@ describe("the on-call site in a browser", () => {
     const link = page.locator(`#runbooks ~ ul a[href$="/runbooks/${runbook}"]`).first();
     await link.click();
     await page.waitForURL(`${site.url}/runbooks/${runbook}`);
-    expect(await page.locator("h1").first().textContent()).toContain(runbook);
+    // Client-side navigation: the URL changes before the new page renders.
+    await expect.poll(() => page.locator(".vp-doc h1").first().textContent(), { timeout: 15_000 }).toContain(runbook);
   });
 
   it("finds a runbook by name with the local search", async () => {
@@ -151,7 +152,7 @@ describe("the on-call site in a browser", () => {
     await hit.waitFor({ timeout: 15_000 });
     await hit.click();
     await page.waitForURL(/\/runbooks\/redis-failover/);
-    expect(await page.locator("h1").first().textContent()).toContain("redis-failover");
+    await expect.poll(() => page.locator(".vp-doc h1").first().textContent(), { timeout: 15_000 }).toContain("redis-failover");
   });
 
   it("renders the Mermaid diagrams to SVG", async () => {
