@@ -34,6 +34,15 @@ export class Synth {
   }
 }
 
+/** The `tier` tag of each subnet that `refs` (`${aws_subnet.<id>.id}` tokens) points at. */
+export function subnetTiers(stack: Synth, refs: readonly string[]): string[] {
+  const subnets = stack.resources("aws_subnet");
+  return refs.map((ref) => {
+    const id = /^\$\{aws_subnet\.([\w-]+)\.id\}$/.exec(ref)?.[1];
+    return id && subnets[id] ? String(subnets[id].tags?.tier) : `not a subnet of this stack: ${ref}`;
+  });
+}
+
 function synth(stack: TerraformStack): Synth {
   // Keep construct metadata ("//"): tests look resources up by construct path.
   Testing.synth(stack);

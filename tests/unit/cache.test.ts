@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { config, synthEnvironment } from "../helpers/synth";
+import { config, subnetTiers, synthEnvironment } from "../helpers/synth";
 
 describe.each(["dev", "staging", "prod"] as const)("cache of %s", (env) => {
   const stack = synthEnvironment(env);
@@ -17,6 +17,12 @@ describe.each(["dev", "staging", "prod"] as const)("cache of %s", (env) => {
       num_cache_clusters: 1 + cfg.cache.replicas,
     });
     expect(group.num_cache_clusters).toBeGreaterThanOrEqual(2);
+  });
+
+  it("sits in the database subnets, one per AZ", () => {
+    const subnets = stack.only("aws_elasticache_subnet_group");
+    expect(group.subnet_group_name).toBe(`\${aws_elasticache_subnet_group.${Object.keys(stack.resources("aws_elasticache_subnet_group"))[0]}.name}`);
+    expect(subnetTiers(stack, subnets.subnet_ids)).toEqual(Array(cfg.network.azCount).fill("database"));
   });
 
   it("encrypts at rest with its own CMK and requires TLS in transit", () => {

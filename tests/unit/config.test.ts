@@ -163,17 +163,19 @@ describe("environment parity", () => {
     return JSON.stringify(a) === JSON.stringify(b) ? [] : [path];
   }
 
-  const [d, s, p] = environments;
-  it.each([
-    ["dev", "staging", d, s],
-    ["staging", "prod", s, p],
-    ["dev", "prod", d, p],
-  ])("%s and %s differ only in intended fields", (_a, _b, a, b) => {
+  /** Every pair of environments, so a new environment is compared with all the others. */
+  const pairs = environments.flatMap((a, i) => environments.slice(i + 1).map((b) => [a.name, b.name, a, b] as const));
+
+  it("compares every pair of environments", () => {
+    expect(pairs).toHaveLength((environments.length * (environments.length - 1)) / 2);
+  });
+
+  it.each(pairs)("%s and %s differ only in intended fields", (_a, _b, a, b) => {
     expect(differences(a, b).filter((path) => !intended.has(path))).toEqual([]);
   });
 
   it("the intended differences are real (each listed field differs somewhere)", () => {
-    const differing = new Set([...differences(d, s), ...differences(s, p), ...differences(d, p)]);
+    const differing = new Set(pairs.flatMap(([, , a, b]) => differences(a, b)));
     expect([...intended].filter((path) => !differing.has(path))).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { config, policyOf, synthEnvironment } from "../helpers/synth";
+import { config, policyOf, subnetTiers, synthEnvironment } from "../helpers/synth";
 
 describe.each(["dev", "staging", "prod"] as const)("database of %s", (env) => {
   const stack = synthEnvironment(env);
@@ -23,6 +23,11 @@ describe.each(["dev", "staging", "prod"] as const)("database of %s", (env) => {
     expect(primary.kms_key_id).toMatch(/^\$\{aws_kms_key\.database_key[\w-]*\.arn\}$/);
     expect(primary.publicly_accessible).toBe(false);
     expect(primary.db_subnet_group_name).toMatch(/aws_db_subnet_group/);
+  });
+
+  it("sits in the database subnets, one per AZ", () => {
+    const group = stack.only("aws_db_subnet_group");
+    expect(subnetTiers(stack, group.subnet_ids)).toEqual(Array(cfg.network.azCount).fill("database"));
   });
 
   it("follows config for Multi-AZ, backups and deletion protection, and always takes a final snapshot", () => {
