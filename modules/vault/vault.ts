@@ -204,6 +204,7 @@ export class Vault extends Construct {
     });
 
     const ns = new NamespaceV1(this, "namespace", {
+      dependsOn: props.dependsOn,
       metadata: {
         name: namespace,
         labels: {
