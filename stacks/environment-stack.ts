@@ -1,4 +1,5 @@
 import { HelmProvider } from "@cdktf/provider-helm/lib/provider";
+import { HttpProvider } from "@cdktf/provider-http/lib/provider";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Fn, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
@@ -10,6 +11,7 @@ import { Cache } from "../modules/cache/cache";
 import { Cluster } from "../modules/cluster/cluster";
 import { ScaleOutAccess } from "../modules/cluster/scale-out-access";
 import { TeamAccess } from "../modules/cluster/team-access";
+import { RdsCaBundle } from "../modules/database/ca-bundle";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
 import { OpenSearchLogsDomain } from "../modules/logging/opensearch";
@@ -152,6 +154,7 @@ export class EnvironmentStack extends TerraformStack {
     };
     const clusterCa = Fn.base64decode(this.cluster.certificateAuthority);
     new HelmProvider(this, "helm", { kubernetes: { host: this.cluster.endpoint, clusterCaCertificate: clusterCa, exec } });
+    new HttpProvider(this, "http");
     new KubernetesProvider(this, "kubernetes", { host: this.cluster.endpoint, clusterCaCertificate: clusterCa, exec: [exec] });
 
     const ready = this.cluster.readyDependencies;
@@ -268,6 +271,8 @@ export class EnvironmentStack extends TerraformStack {
       snapshotSchedule: config.vault.snapshotSchedule,
       snapshotRetentionDays: config.vault.snapshotRetentionDays,
       storageSizeGiB: config.vault.storageSizeGiB,
+      // Vault's database secrets engine verifies RDS (sslmode=verify-full) with the region's public CA bundle.
+      databaseCaBundle: new RdsCaBundle(this, "rds-ca-bundle", { region: config.account.region }).pem,
       dependsOn: [...ready, certManager.release, storage.manifests.release],
     });
 

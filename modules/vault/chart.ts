@@ -7,6 +7,7 @@
  * Values strings may hold Terraform tokens (the KMS key id, the region): keep
  * `${` and `%{` out of literal text here, Terraform would interpolate them.
  */
+import { Fn, Token } from "cdktf";
 import {
   AWS_CLI_IMAGE,
   CERT_MANAGER_NAMESPACE,
@@ -386,5 +387,7 @@ export function snapshotManifests(input: SnapshotJobInput): object[] {
 
 /** The ConfigMap with the CA bundle Vault verifies the database with. */
 export function databaseCaManifest(namespace: string, pem: string): object {
-  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: DATABASE_CA_CONFIGMAP, namespace }, data: { "ca.pem": pem } };
+  // A Terraform expression is multi-line once resolved: JSON-encode it so the values YAML stays valid.
+  const value = Token.isUnresolved(pem) ? Fn.jsonencode(pem) : pem;
+  return { apiVersion: "v1", kind: "ConfigMap", metadata: { name: DATABASE_CA_CONFIGMAP, namespace }, data: { "ca.pem": value } };
 }

@@ -1,7 +1,7 @@
 import { EksPodIdentityAssociation } from "@cdktf/provider-aws/lib/eks-pod-identity-association";
 import { Release } from "@cdktf/provider-helm/lib/release";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
-import type { ITerraformDependable } from "cdktf";
+import { Token, type ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { awsContext } from "../security/aws-context";
@@ -166,7 +166,8 @@ export class Vault extends Construct {
     if (!Number.isInteger(injectorReplicas) || injectorReplicas < 2) {
       throw new Error(`Vault ${id}: injectorReplicas is ${injectorReplicas}; expected an integer >= 2 (the injector is an admission webhook)`);
     }
-    if (props.databaseCaBundle !== undefined && !props.databaseCaBundle.includes("-----BEGIN CERTIFICATE-----")) {
+    // A Terraform expression (RdsCaBundle) is checked at plan time by its own postcondition.
+    if (props.databaseCaBundle !== undefined && !Token.isUnresolved(props.databaseCaBundle) && !props.databaseCaBundle.includes("-----BEGIN CERTIFICATE-----")) {
       throw new Error(`Vault ${id}: databaseCaBundle does not contain "-----BEGIN CERTIFICATE-----"; expected a PEM certificate bundle`);
     }
     const { accountId, region } = awsContext(this);
