@@ -249,6 +249,24 @@ export const stateStoreSchema = z
   .strict();
 export type StateStoreConfig = z.infer<typeof stateStoreSchema>;
 
+/** On-call settings shared by every environment (`config/oncall.ts`). */
+export const oncallSchema = z
+  .object({
+    /**
+     * Where the on-call site (`npm run docs:build`) is published; every alert's
+     * `runbook_url` starts with it. An origin only: VitePress builds the site
+     * for the root of its host (no `base`), so a path would break its assets.
+     */
+    docsSiteUrl: z
+      .string()
+      .regex(
+        /^https:\/\/([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}(:\d{1,5})?$/,
+        "an https origin with no path or trailing slash, such as https://oncall.example.com",
+      ),
+  })
+  .strict();
+export type OncallConfig = z.infer<typeof oncallSchema>;
+
 /** Raised when a config value is invalid; the message is one line. */
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -289,4 +307,9 @@ export function parseConfig<T extends z.ZodTypeAny>(schema: T, label: string, in
 export function loadEnvironment(input: EnvironmentInput | unknown): EnvironmentConfig {
   const label = typeof (input as { name?: unknown })?.name === "string" ? `config/${(input as { name: string }).name}` : "config";
   return parseConfig(environmentSchema, label, input);
+}
+
+/** Validate `config/oncall.ts`; a bad value throws one line naming the field, e.g. `config/oncall: docsSiteUrl is ...`. */
+export function loadOncall(input: z.input<typeof oncallSchema> | unknown): OncallConfig {
+  return parseConfig(oncallSchema, "config/oncall", input);
 }

@@ -8,6 +8,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { oncall } from "../../config/oncall";
 import { backupAlerts } from "./backups";
 import { costAlerts } from "./cost";
 import { databaseAlerts } from "./database";
@@ -20,8 +21,8 @@ import { vaultAlerts } from "./vault";
 
 export * from "./types";
 
-/** Where the VitePress on-call site is served; `runbook_url` = this + `/alerts/<slug>`. */
-export const DOCS_SITE_URL = "https://oncall.groundwork.example";
+/** Where the VitePress on-call site is served (`docsSiteUrl` in config/oncall.ts); `runbook_url` = this + `/alerts/<slug>`. */
+export const DOCS_SITE_URL: string = oncall.docsSiteUrl;
 
 /** `RdsCpuHigh` -> `rds-cpu-high`. */
 export function alertSlug(name: string): string {

@@ -82,13 +82,15 @@ function inhibitionLines(alert: Alert): string[] {
   return lines;
 }
 
-function runbookLines(alert: Alert, runbooks: ReadonlyMap<string, RunbookInfo>): string {
+/** The "Runbooks" section of an alert page: a link per declared runbook; throws when one is not under runbooks/. */
+export function runbookLines(alert: Alert, runbooks: ReadonlyMap<string, RunbookInfo>): string {
   if (alert.runbooks.length === 0) return "No executable runbook: follow Diagnosis and Mitigation above by hand.";
   return alert.runbooks
     .map((name) => {
       const rb = runbooks.get(name);
-      // Declared in the catalog but not written yet: name it without linking a page that does not exist.
-      if (!rb) return `- ${code(name)}: planned, not in this checkout yet.`;
+      if (!rb) {
+        throw new Error(`gen-docs: alert ${alert.name} declares runbook ${name}, but runbooks/${name}.mjs does not exist; add it or remove ${name} from the alert's runbooks`);
+      }
       return `- [${rb.id}](../runbooks/${rb.id}.md): ${rb.title}. Preview: ${code(`npx zx runbooks/${rb.id}.mjs --env <env> --dry-run`)}`;
     })
     .join("\n");

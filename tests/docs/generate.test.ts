@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { environments } from "../../config";
 import { services } from "../../config/services";
-import { alertPagePath, alertPageProblems, alerts, alertSlug } from "../../monitoring/alerts";
+import { alertPagePath, alertPageProblems, alerts, alertSlug, type Alert } from "../../monitoring/alerts";
+import { alertPage, runbookLines } from "../../scripts/docs/alerts";
 import { differs, environmentMatrixPage, knobs } from "../../scripts/docs/environments";
 import { generatedPages } from "../../scripts/docs/generate";
 import { prose } from "../../scripts/docs/markdown";
@@ -31,13 +32,12 @@ describe("generated pages in the repository", () => {
     for (const a of alerts) expect(existsSync(join(root, alertPagePath(a.name))), a.name).toBe(true);
   });
 
-  it("link an alert to the page of every runbook it declares that exists", async () => {
-    const existing = new Set((await loadRunbooks()).map((rb) => rb.id));
+  it("link an alert to the page of every runbook it declares", () => {
     for (const a of alerts) {
       const text = readFileSync(join(root, alertPagePath(a.name)), "utf8");
       for (const r of a.runbooks) {
-        if (existing.has(r)) expect(text, `${a.name} -> ${r}`).toContain(`](../runbooks/${r}.md)`);
-        else expect(text, `${a.name} must not link the missing ${r}`).not.toContain(`](../runbooks/${r}.md)`);
+        expect(existsSync(join(root, "docs", "runbooks", `${r}.md`)), `docs/runbooks/${r}.md`).toBe(true);
+        expect(text, `${a.name} -> ${r}`).toContain(`](../runbooks/${r}.md)`);
       }
     }
   });
@@ -98,6 +98,26 @@ export default runbook({
 
   it("nests hand-written headings one level deeper but leaves code fences alone", () => {
     expect(notesBody("# t\n\n## A\n\n```sh\n# comment\n```\n")).toBe("### A\n\n```sh\n# comment\n```");
+  });
+});
+
+describe("alert pages", () => {
+  const withRunbook = alerts.find((a) => a.runbooks.length > 0)!;
+
+  it("fails when an alert declares a runbook id that has no file under runbooks/", async () => {
+    const runbooks = new Map((await loadRunbooks()).map((rb) => [rb.id, rb]));
+    const madeUp = { ...withRunbook, runbooks: ["no-such-runbook"] } as unknown as Alert;
+    expect(() => runbookLines(madeUp, runbooks)).toThrow(
+      `gen-docs: alert ${withRunbook.name} declares runbook no-such-runbook, but runbooks/no-such-runbook.mjs does not exist; add it or remove no-such-runbook from the alert's runbooks`,
+    );
+  });
+
+  it("fails to generate when a declared runbook is missing from the runbooks directory", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "gw-docs-no-runbooks-"));
+    tmp.push(dir);
+    const [first] = withRunbook.runbooks;
+    expect(() => alertPage(withRunbook, new Map())).toThrow(`declares runbook ${first}, but runbooks/${first}.mjs does not exist`);
+    await expect(generatedPages(dir)).rejects.toThrow(/^gen-docs: alert \w+ declares runbook [a-z0-9-]+, but runbooks\/[a-z0-9-]+\.mjs does not exist/);
   });
 });
 
