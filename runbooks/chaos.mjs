@@ -10,6 +10,14 @@ import { aws, local } from "./lib/targets/index.mjs";
 
 /** The experiments of modules/resilience/fault-injection.ts (EXPERIMENTS; a test keeps them equal). */
 export const EXPERIMENTS = ["node-group-termination", "az-network-disruption", "rds-failover", "pod-cpu-stress"];
+/**
+ * The SLO alerts of monitoring/alerts/services.ts: the availability and p95
+ * latency error-budget burn rates (a test keeps them equal). One firing during
+ * the experiment fails the run.
+ */
+export const SLO_ALERTS = ["ServiceAvailabilityBurnRateFast", "ServiceAvailabilityBurnRateSlow", "ServiceLatencyBurnRateFast", "ServiceLatencyBurnRateSlow"];
+/** Why the SLO verdict is not measured without Prometheus. */
+const NOT_WATCHED = "not watched (set PROMETHEUS_URL)";
 /** What the sandbox can kill. */
 const LOCAL_TARGETS = ["postgres", "redis"];
 
@@ -26,8 +34,9 @@ export default runbook({
     "AWS: starts the environment's FIS experiment --experiment (template id from the stack output " +
     "fis_experiment_templates, or --template-id) after checking its stop-condition alarms are OK, watches the " +
     "experiment, the stop-condition alarms and (with PROMETHEUS_URL) the firing alerts until it ends, and passes " +
-    "only when it completed without tripping a stop condition. Sandbox: SIGKILLs the PostgreSQL primary (or, with " +
-    "--target redis, the Redis primary) while a write probe runs, lets the sandbox recover (standby promoted; " +
+    "only when it completed without tripping a stop condition and, when watched, without an SLO burn-rate alert " +
+    "firing (without PROMETHEUS_URL the report says the SLOs were not watched). Sandbox: SIGKILLs the PostgreSQL " +
+    "primary (or, with --target redis, the Redis primary) while a write probe runs, lets the sandbox recover (standby promoted; " +
     "Sentinel failover), restores redundancy, and passes when writes succeed again within the environment's RTO.",
   params: {
     experiment: { type: "enum", values: EXPERIMENTS, help: "AWS: the FIS experiment to run" },
@@ -76,7 +85,13 @@ export default runbook({
         const notOk = alarms.filter((a) => a.state !== "OK");
         if (notOk.length) throw new Error(`stop condition(s) not OK: ${notOk.map((a) => `${a.name} is ${a.state}`).join(", ")}; the experiment would stop at once or the system is already unhealthy`);
         const firing = await firingAlerts(t);
-        if (firing) ctx.log(`alerts firing before the fault: ${firing.join(", ") || "none"}`);
+        if (!firing) {
+          ctx.log(`SLO alerts: ${NOT_WATCHED}; the run is judged on the experiment and its stop conditions only`);
+          return { alertsBefore: null };
+        }
+        ctx.log(`alerts firing before the fault: ${firing.join(", ") || "none"}`);
+        const slo = firing.filter(isSloAlert);
+        if (slo.length) throw new Error(`SLO alert(s) already firing: ${slo.join(", ")}; the error budget is already burning, so the experiment would hurt users and prove nothing`);
         return { alertsBefore: firing };
       },
     }),
@@ -91,9 +106,11 @@ export default runbook({
         ctx.log(`experiment ${id} started`);
         return { experimentId: id, experimentStartedAt: new Date(t.now()).toISOString() };
       },
-      // An experiment must not outlive a failed run: stop it (the sandbox's fault cannot be undone, only recovered from).
+      // An experiment must not outlive a failed run: stop it unless it has already ended (a failed verdict
+      // after a completed experiment). The sandbox's fault cannot be undone, only recovered from.
       rollback: async (t, ctx) => {
-        if (t.env !== "local" && ctx.data.experimentId) await aws(t).chaos.stop(String(ctx.data.experimentId));
+        if (t.env === "local" || !ctx.data.experimentId || FIS_FINAL_STATES.includes(String(ctx.data.experimentStatus))) return;
+        await aws(t).chaos.stop(String(ctx.data.experimentId));
       },
     }),
     step("watch until the fault ends and the system recovers", {
@@ -111,8 +128,9 @@ export default runbook({
         if (t.dryRun) return {};
         const verdicts = t.env === "local" ? localVerdicts(t, ctx) : awsVerdicts(ctx);
         ctx.measurements.verdicts = verdicts;
-        for (const v of verdicts) ctx.log(`${v.met ? "met   " : "MISSED"} ${v.what}: ${v.measured ?? "not measured"} (target ${v.target})`);
-        const missed = verdicts.filter((v) => !v.met);
+        for (const v of verdicts) ctx.log(`${v.met === null ? "n/a   " : v.met ? "met   " : "MISSED"} ${v.what}: ${v.measured ?? "not measured"} (target ${v.target})`);
+        // met: null is an objective nobody measured (SLOs without PROMETHEUS_URL): reported, not failed.
+        const missed = verdicts.filter((v) => v.met === false);
         if (missed.length) throw new Error(`missed ${missed.map((v) => v.what).join(", ")}`);
         return { met: true };
       },
@@ -171,7 +189,7 @@ async function recoverLocal(t, ctx) {
 async function watchExperiment(t, ctx) {
   const id = String(ctx.data.experimentId ?? "");
   if (t.dryRun || !id) {
-    ctx.log(`would poll FIS GetExperiment and CloudWatch DescribeAlarms every ${POLL.fis / 1000} s until the experiment ends`);
+    ctx.log(`would poll FIS GetExperiment, CloudWatch DescribeAlarms and (with PROMETHEUS_URL) the firing alerts every ${POLL.fis / 1000} s until the experiment ends`);
     return {};
   }
   const alarmNames = /** @type {string[]} */ (ctx.data.stopAlarms);
@@ -183,6 +201,7 @@ async function watchExperiment(t, ctx) {
   const alarmsFired = new Set();
   /** @type {Set<string>} */
   const alertsFired = new Set();
+  let watched = false;
   let lastStatus = "";
   const at = () => new Date(t.now()).toISOString();
   const started = t.now();
@@ -203,8 +222,12 @@ async function watchExperiment(t, ctx) {
         if (a.state === "ALARM") alarmsFired.add(a.name);
       }
       const firing = await firingAlerts(t);
+      watched = firing !== null;
       for (const name of firing ?? []) {
-        if (!alertsFired.has(name)) timeline.push({ at: at(), event: `alert ${name} firing` });
+        if (!alertsFired.has(name)) {
+          timeline.push({ at: at(), event: `alert ${name} firing` });
+          ctx.log(`${isSloAlert(name) ? "SLO alert" : "alert"} ${name} firing`);
+        }
         alertsFired.add(name);
       }
       return FIS_FINAL_STATES.includes(e.status) ? e : null;
@@ -219,7 +242,8 @@ async function watchExperiment(t, ctx) {
     reason: final.reason,
     durationSeconds: (t.now() - started) / 1000,
     stopAlarmsFired: [...alarmsFired],
-    alertsFired: t.processEnv?.PROMETHEUS_URL ? [...alertsFired] : "not watched (set PROMETHEUS_URL)",
+    alertsFired: watched ? [...alertsFired] : NOT_WATCHED,
+    sloAlertsFired: watched ? [...alertsFired].filter(isSloAlert) : NOT_WATCHED,
     timeline: timeline.map((e) => `${e.at} ${e.event}`),
   };
   ctx.measurements.chaos = chaos;
@@ -229,7 +253,8 @@ async function watchExperiment(t, ctx) {
 /**
  * Alerts firing in Prometheus (the SLO burn-rate and service alerts), when
  * PROMETHEUS_URL points at it (kubectl -n monitoring port-forward
- * svc/kube-prometheus-stack-prometheus 9090); null when not watched.
+ * svc/kube-prometheus-stack-prometheus 9090); null when not watched. Each is
+ * named `Alert` or, for a service's alert, `Alert{service="name"}`.
  * @param {any} t
  * @returns {Promise<string[] | null>}
  */
@@ -242,7 +267,15 @@ async function firingAlerts(t) {
   const body = await res.json();
   /** @type {Array<{metric: Record<string, string>}>} */
   const result = body.data?.result ?? [];
-  return [...new Set(result.map((r) => r.metric.alertname).filter((n) => n && n !== "Watchdog" && n !== "InfoInhibitor"))].sort();
+  const names = result
+    .filter((r) => r.metric.alertname && r.metric.alertname !== "Watchdog" && r.metric.alertname !== "InfoInhibitor")
+    .map((r) => (r.metric.service ? `${r.metric.alertname}{service="${r.metric.service}"}` : r.metric.alertname));
+  return [...new Set(names)].sort();
+}
+
+/** @param {string} alert as firingAlerts names it */
+function isSloAlert(alert) {
+  return SLO_ALERTS.includes(alert.replace(/\{.*$/, ""));
 }
 
 /**
@@ -257,11 +290,18 @@ function localVerdicts(t, ctx) {
   return [{ what: `${target} errors stop within the RTO (s)`, measured, target: `<= ${rto}`, met: measured !== null && measured <= rto }];
 }
 
-/** @param {StepContext} ctx */
+/**
+ * @param {StepContext} ctx
+ * @returns {Array<{what: string, measured: string, target: string, met: boolean | null}>}
+ */
 function awsVerdicts(ctx) {
-  const c = /** @type {{status: string, reason: string, stopAlarmsFired: string[]}} */ (ctx.measurements.chaos);
+  const c = /** @type {{status: string, reason: string, stopAlarmsFired: string[], sloAlertsFired: string[] | string}} */ (ctx.measurements.chaos);
+  const slo = Array.isArray(c.sloAlertsFired)
+    ? { measured: c.sloAlertsFired.join(", ") || "none", met: c.sloAlertsFired.length === 0 }
+    : { measured: NOT_WATCHED, met: null };
   return [
     { what: "experiment completed (not stopped or failed)", measured: c.status, target: "completed", met: c.status === "completed" },
     { what: "no stop condition fired", measured: c.stopAlarmsFired.join(", ") || "none", target: "none", met: c.stopAlarmsFired.length === 0 },
+    { what: "no SLO alert fired during the experiment", target: "none", ...slo },
   ];
 }

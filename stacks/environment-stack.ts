@@ -19,6 +19,7 @@ import { BlackboxExporter } from "../modules/monitoring/blackbox-exporter";
 import * as platform from "../modules/platform";
 import { Registry } from "../modules/registry/registry";
 import { FaultInjection } from "../modules/resilience/fault-injection";
+import { PodFaultAccess } from "../modules/resilience/pod-fault-access";
 import { AccountBaseline } from "../modules/security/account-baseline";
 import { PublicCertificate } from "../modules/security/certificate";
 import { PipelineRoles } from "../modules/security/pipeline-roles";
@@ -330,6 +331,14 @@ export class EnvironmentStack extends TerraformStack {
     }
 
     new ScaleOutAccess(this, "scale-out-access", { clusterName: this.cluster.name, principalArn: pipeline.roleArns.scaleOut, dependsOn: ready });
+
+    // The FIS role reaches the pods its experiments target through an access entry and namespaced RBAC.
+    new PodFaultAccess(this, "fault-injection-access", {
+      clusterName: this.cluster.name,
+      principalArn: faults.roleArn,
+      namespaces: faults.podNamespaces,
+      dependsOn: faults.podNamespaces.map((name) => namespaceResources[name].namespace),
+    });
 
     const outputs: Record<string, { value: unknown; description: string }> = {
       region: { value: config.account.region, description: "AWS region of the environment" },

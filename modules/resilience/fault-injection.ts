@@ -10,6 +10,11 @@ import { ServiceRole } from "../security/service-role";
 export const EXPERIMENTS = ["node-group-termination", "az-network-disruption", "rds-failover", "pod-cpu-stress"] as const;
 export type ExperimentName = (typeof EXPERIMENTS)[number];
 
+/** ServiceAccount the FIS pod runs as in the stressed service's namespace (`PodFaultAccess` creates it). */
+export const FIS_SERVICE_ACCOUNT = "fis-experiment";
+/** Kubernetes user the FIS role maps to through its EKS access entry (`PodFaultAccess` binds it). */
+export const FIS_KUBERNETES_USER = "groundwork:fis";
+
 export interface FaultInjectionProps {
   /** Prefix of resource names, such as `groundwork-staging`. */
   readonly name: string;
@@ -54,6 +59,10 @@ export class FaultInjection extends Construct {
   /** Template id by experiment name (for `aws fis start-experiment`). */
   readonly templateIds: Record<ExperimentName, string>;
   readonly stopAlarmArns: string[];
+  /** The role FIS runs experiments with; `PodFaultAccess` maps it into the cluster. */
+  readonly roleArn: string;
+  /** Namespaces the pod experiments target: each needs `PodFaultAccess`. */
+  readonly podNamespaces: readonly string[];
 
   constructor(scope: Construct, id: string, props: FaultInjectionProps) {
     super(scope, id);
@@ -128,6 +137,9 @@ export class FaultInjection extends Construct {
       ],
     });
 
+    this.roleArn = role.arn;
+    this.podNamespaces = [props.stressedService];
+
     const resourceTag = [props.targetTag];
     const common = {
       roleArn: role.arn,
@@ -199,7 +211,9 @@ export class FaultInjection extends Construct {
       },
       "pod-cpu-stress": {
         ...common,
-        description: `Stress CPU of ${props.stressedService} pods at 80% for ${duration}`,
+        // FIS pod actions fail on containers with readOnlyRootFilesystem: true, and the catalog's
+        // services run read-only (charts/microservice): https://docs.aws.amazon.com/fis/latest/userguide/eks-pod-actions.html
+        description: `Stress CPU of ${props.stressedService} pods at 80% for ${duration}. Fails unless the target containers have readOnlyRootFilesystem: false (an AWS FIS limitation; the services run read-only): see runbooks/chaos.md`,
         target: [
           {
             name: "pods",
@@ -220,7 +234,7 @@ export class FaultInjection extends Construct {
             parameter: [
               { key: "duration", value: duration },
               { key: "percent", value: "80" },
-              { key: "kubernetesServiceAccount", value: "fis-experiment" },
+              { key: "kubernetesServiceAccount", value: FIS_SERVICE_ACCOUNT },
             ],
             target: { key: "Pods", value: "pods" },
           },

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { EXPERIMENTS } from "../../modules/resilience/fault-injection";
+import { TerraformStack, Testing } from "cdktf";
+import { EXPERIMENTS, FIS_KUBERNETES_USER, FIS_SERVICE_ACCOUNT } from "../../modules/resilience/fault-injection";
+import { PodFaultAccess } from "../../modules/resilience/pod-fault-access";
 import { config, policyOf, synthEnvironment } from "../helpers/synth";
 
 describe("fault injection experiments", () => {
@@ -44,6 +46,69 @@ describe("fault injection experiments", () => {
     const t = byAction("aws:eks:pod-cpu-stress");
     expect(t.target[0]).toMatchObject({ resource_type: "aws:eks:pod", selection_mode: "PERCENT(50)" });
     expect(t.target[0].parameters).toMatchObject({ clusterIdentifier: "groundwork-staging", selectorType: "labelSelector" });
+  });
+
+  describe("pod experiments' access to the cluster", () => {
+    const t = byAction("aws:eks:pod-cpu-stress");
+    const namespace = t.target[0].parameters.namespace;
+    const [role] = stack.byPath("aws_iam_role", "/fault-injection/role/");
+
+    it("runs the FIS pod as the ServiceAccount created in the target namespace", () => {
+      expect(namespace).toBe("api-gateway");
+      expect(t.action[0].parameter).toContainEqual({ key: "kubernetesServiceAccount", value: "fis-experiment" });
+      const accounts = stack.byPath("kubernetes_service_account_v1", "/fault-injection-access/");
+      expect(accounts.map((a) => a.metadata)).toEqual([expect.objectContaining({ name: "fis-experiment", namespace: "api-gateway" })]);
+      expect(accounts[0].depends_on).toEqual([expect.stringMatching(/^kubernetes_namespace_v1\.namespaces_api-gateway_namespace_\w+$/)]);
+    });
+
+    it("maps the FIS role to a Kubernetes user through a STANDARD access entry with no AWS access policy", () => {
+      const entries = stack.byPath("aws_eks_access_entry", "/fault-injection-access/");
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ type: "STANDARD", user_name: "groundwork:fis", cluster_name: expect.stringContaining("aws_eks_cluster.") });
+      expect(entries[0].principal_arn).toMatch(/^\$\{aws_iam_role\.fault-injection_role_\w+\.arn\}$/);
+      expect(role.name).toBe("groundwork-staging-fis");
+      expect(entries[0].kubernetes_groups).toBeUndefined();
+      const associated = Object.values(stack.resources("aws_eks_access_policy_association")).map((a) => a.principal_arn);
+      expect(associated).not.toContain(entries[0].principal_arn);
+    });
+
+    it("grants, in the target namespace only, exactly what the AWS FIS guide lists for the pod actions", () => {
+      const [r] = stack.byPath("kubernetes_role_v1", "/fault-injection-access/");
+      expect(r.metadata).toMatchObject({ name: "fis-experiment", namespace: "api-gateway" });
+      expect(r.rule).toEqual([
+        { api_groups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch", "delete"] },
+        { api_groups: [""], resources: ["pods"], verbs: ["create", "list", "get", "delete", "deletecollection"] },
+        { api_groups: [""], resources: ["pods/ephemeralcontainers"], verbs: ["update"] },
+        { api_groups: [""], resources: ["pods/exec"], verbs: ["create"] },
+        { api_groups: ["apps"], resources: ["deployments"], verbs: ["get"] },
+      ]);
+      expect(stack.byPath("kubernetes_cluster_role_v1", "/fault-injection-access/")).toEqual([]);
+      expect(stack.byPath("kubernetes_cluster_role_binding_v1", "/fault-injection-access/")).toEqual([]);
+    });
+
+    it("binds the Role to the ServiceAccount and the access entry's user, after the entry exists", () => {
+      const [b] = stack.byPath("kubernetes_role_binding_v1", "/fault-injection-access/");
+      expect(b.metadata).toMatchObject({ name: "fis-experiment", namespace: "api-gateway" });
+      expect(b.role_ref).toEqual({ api_group: "rbac.authorization.k8s.io", kind: "Role", name: expect.stringMatching(/^\$\{kubernetes_role_v1\.fault-injection-access_api-gateway_role_\w+\.metadata\[0\]\.name\}$/) });
+      expect(b.subject).toEqual([
+        { kind: "ServiceAccount", name: expect.stringMatching(/^\$\{kubernetes_service_account_v1\.fault-injection-access_api-gateway_service-account_\w+\.metadata\[0\]\.name\}$/), namespace: "api-gateway" },
+        { api_group: "rbac.authorization.k8s.io", kind: "User", name: "groundwork:fis" },
+      ]);
+      expect(b.depends_on).toEqual([expect.stringMatching(/^aws_eks_access_entry\.fault-injection-access_entry_\w+$/)]);
+      expect([FIS_SERVICE_ACCOUNT, FIS_KUBERNETES_USER]).toEqual(["fis-experiment", "groundwork:fis"]);
+    });
+
+    it("says in the template that the stress needs writable root filesystems, which the services do not have", () => {
+      expect(t.description).toContain("Fails unless the target containers have readOnlyRootFilesystem: false");
+      expect(t.description.length).toBeLessThanOrEqual(512);
+    });
+
+    it("fails when no namespace is given", () => {
+      const scope = new TerraformStack(Testing.app(), "s");
+      expect(() => new PodFaultAccess(scope, "x", { clusterName: "c", principalArn: "arn:aws:iam::1:role/r", namespaces: [] })).toThrow(
+        "PodFaultAccess: namespaces is empty; expected the namespaces the pod experiments target",
+      );
+    });
   });
 
   it("scopes the role's destructive actions to the environment's tagged resources", () => {
