@@ -4,7 +4,8 @@
  * (synchronous by default), and a Redis 7 primary, replica and three
  * Sentinels. Everything listens on loopback on free ports and lives under one
  * state directory (`GROUNDWORK_SANDBOX_DIR`, default `.sandbox/`), described by
- * `state.json`. `scripts/sandbox.mjs` is the command-line front end.
+ * `state.json`; server logs are in its `logs/` and outlive `down`.
+ * `scripts/sandbox.mjs` is the command-line front end.
  */
 import fs from "node:fs";
 import net from "node:net";
@@ -36,6 +37,15 @@ const UNPRIVILEGED = { uid: 65534, gid: 65534 };
 /** @param {string} dir */
 export function statePath(dir) {
   return path.join(dir, "state.json");
+}
+
+/**
+ * Where server logs go: outside the data directories `down` removes, so an
+ * operator can read why a server failed after the sandbox is gone.
+ * @param {string} dir
+ */
+export function logsDir(dir) {
+  return path.join(dir, "logs");
 }
 
 /**
@@ -352,6 +362,8 @@ export async function up({ dir, mode = "sync", log = () => {} }) {
   if (runAs) fs.chownSync(pgRoot, runAs.uid, runAs.gid);
   const archiveDir = path.join(pgRoot, "archive");
   pgDir(archiveDir, runAs);
+  const logs = logsDir(dir);
+  fs.mkdirSync(logs, { recursive: true, mode: 0o755 });
 
   const [pgA, pgB, r1, r2, s1, s2, s3] = await distinctFreePorts(7);
   /** @type {SandboxState} */
@@ -365,8 +377,8 @@ export async function up({ dir, mode = "sync", log = () => {} }) {
       archiveDir,
       primary: "pg-a",
       nodes: {
-        "pg-a": { name: "pg-a", port: pgA, dataDir: path.join(pgRoot, "pg-a"), logFile: path.join(pgRoot, "pg-a.log"), pid: 0 },
-        "pg-b": { name: "pg-b", port: pgB, dataDir: path.join(pgRoot, "pg-b"), logFile: path.join(pgRoot, "pg-b.log"), pid: 0 },
+        "pg-a": { name: "pg-a", port: pgA, dataDir: path.join(pgRoot, "pg-a"), logFile: path.join(logs, "pg-a.log"), pid: 0 },
+        "pg-b": { name: "pg-b", port: pgB, dataDir: path.join(pgRoot, "pg-b"), logFile: path.join(logs, "pg-b.log"), pid: 0 },
       },
       restores: {},
     },
@@ -377,7 +389,8 @@ export async function up({ dir, mode = "sync", log = () => {} }) {
   const primary = state.postgres.nodes["pg-a"];
   const standby = state.postgres.nodes["pg-b"];
   for (const n of [primary, standby]) {
-    fs.writeFileSync(n.logFile, "");
+    // Append: the log of an earlier sandbox in this directory is kept.
+    fs.appendFileSync(n.logFile, `--- groundwork sandbox up ${state.startedAt} ---\n`);
     if (runAs) fs.chownSync(n.logFile, runAs.uid, runAs.gid);
   }
   pgDir(primary.dataDir, runAs);
@@ -499,7 +512,7 @@ async function startRedis(state, ports) {
     const dir = path.join(root, name);
     fs.mkdirSync(dir, { recursive: true });
     const conf = path.join(dir, `${name}.conf`);
-    const logFile = path.join(root, `${name}.log`);
+    const logFile = path.join(logsDir(state.dir), `${name}.log`);
     const lines = [
       "bind 127.0.0.1",
       `port ${port}`,
@@ -622,7 +635,8 @@ function allRunning(state) {
 
 /**
  * Stop every server `up` (or a runbook) started, by pid, and remove their data.
- * Logs stay for inspection.
+ * Logs stay in `logs/` for inspection (a log a runbook kept beside its data
+ * directory is moved there first).
  * @param {{dir: string, log?: (line: string) => void}} opts
  * @returns {Promise<number>} how many processes were stopped
  */
@@ -643,7 +657,13 @@ export async function down({ dir, log = () => {} }) {
       if (pid && (await stopPid(pid, n.dataDir, "SIGQUIT"))) stopped++;
     }
   }
-  fs.rmSync(path.join(dir, "postgres"), { recursive: true, force: true });
+  const pgRoot = path.join(dir, "postgres");
+  for (const n of [...Object.values(state.postgres.nodes), ...Object.values(state.postgres.restores)]) {
+    if (path.relative(pgRoot, n.logFile).startsWith("..") || !fs.existsSync(n.logFile)) continue;
+    fs.mkdirSync(logsDir(dir), { recursive: true, mode: 0o755 });
+    fs.renameSync(n.logFile, path.join(logsDir(dir), path.basename(n.logFile)));
+  }
+  fs.rmSync(pgRoot, { recursive: true, force: true });
   for (const n of Object.values({ ...state.redis.nodes, ...state.redis.sentinels })) fs.rmSync(n.dir, { recursive: true, force: true });
   fs.rmSync(statePath(dir), { force: true });
   log(`sandbox down: stopped ${stopped} process(es)`);

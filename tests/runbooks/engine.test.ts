@@ -2,6 +2,7 @@
  * The engine without servers: flags, help, confirmation policy, dry-run,
  * journal masking, resume, stop conditions. Real servers: sandbox.test.ts.
  */
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listRunbooks } from "../../runbooks/lib/catalog.mjs";
 import { Journal, Masker } from "../../runbooks/lib/journal.mjs";
 import { parseArgv, UsageError } from "../../runbooks/lib/params.mjs";
+import { repoRoot } from "../../runbooks/lib/paths.mjs";
 import { computeMeasurement } from "../../runbooks/lib/probe.mjs";
 import { execute, helpText, runbook, step, type Runbook } from "../../runbooks/lib/runbook.mjs";
 import { BaseTarget } from "../../runbooks/lib/targets/base.mjs";
@@ -203,7 +205,10 @@ describe("journal", () => {
     const entries = Journal.read(path.join(drills, "journal", `${r.runId}.jsonl`));
     const start = entries.find((e) => e.type === "run-start")!;
     expect(start).toMatchObject({ runbook: "demo-leaky", env: "local", operator: "alice", params: {} });
-    expect(String(start.commit)).toMatch(/^([0-9a-f]{40}(\+dirty)?|unknown)$/);
+    // The tree may be dirty (engineers edit while tests run): the engine marks it, never hides it.
+    const head = execFileSync("git", ["rev-parse", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    expect(head).toMatch(/^[0-9a-f]{40}$/);
+    expect([head, `${head}+dirty`]).toContain(start.commit);
     expect(entries.filter((e) => e.type === "command").map((e) => e.command)).toEqual(["vault login ****", "psql password=****"]);
     expect(entries.map((e) => e.type)).toEqual(["run-start", "step-start", "command", "command", "step-end", "run-end"]);
   });
@@ -240,6 +245,31 @@ describe("stop conditions and rollback", () => {
     expect(r.exitCode).toBe(1);
     expect(r.error).toBe("step 3 (finish) verify failed: verification failed");
     expect(calls).toEqual(["check 1", "run 2", "run 3", "rollback 3", "rollback 2"]);
+  });
+});
+
+describe("progress", () => {
+  const slow = runbook({
+    id: "demo-slow",
+    title: "Slow",
+    steps: [step("wait a little", { run: () => new Promise((resolve) => setTimeout(resolve, 400)) })],
+  });
+
+  it("redraws one line with the elapsed time on a TTY", async () => {
+    const { r, out } = await run(slow, [], { isTTY: true });
+    expect(r.exitCode).toBe(0);
+    // At least one frame: carriage return, spinner, label, elapsed seconds.
+    expect(out).toMatch(/\r[|/\-\\] \[1\/1\] wait a little \d+\.\d s/);
+    // The final line erases the frame and reports the outcome.
+    expect(out).toMatch(/\r\x1b\[K\[1\/1\] wait a little: ok \(\d+\.\d\d s\)\n/);
+  });
+
+  it("prints plain lines when the output is not a TTY", async () => {
+    const { r, out } = await run(slow, [], { isTTY: false });
+    expect(r.exitCode).toBe(0);
+    expect(out).not.toContain("\r");
+    expect(out).not.toContain("\x1b");
+    expect(out).toMatch(/^\[1\/1\] wait a little \.\.\.\n {2}ok \(\d+\.\d\d s\)\n/m);
   });
 });
 
@@ -294,7 +324,16 @@ describe("catalog", () => {
     const list = await listRunbooks();
     const ids = list.map((r) => r.id);
     expect(ids).toEqual(expect.arrayContaining(["db-failover", "db-restore", "dr-drill", "redis-failover"]));
-    for (const r of list) expect(r.doc, `${r.id}.md`).not.toBeNull();
+    for (const r of list) {
+      expect(r.doc, `${r.id}.md`).not.toBeNull();
+      // Level-2 headings outside code blocks, each followed by some text.
+      const text = fs.readFileSync(r.doc!, "utf8").replace(/^```[^\n]*\n[\s\S]*?^```$/gm, "");
+      const sections = text.split(/^## /m).slice(1).map((part) => {
+        const [heading, ...body] = part.split("\n");
+        return { heading: heading.trim(), hasBody: body.join("\n").trim() !== "" };
+      });
+      expect(sections.slice(0, 4), `${r.id}.md`).toEqual(["Meaning", "Impact", "Diagnosis", "Mitigation"].map((heading) => ({ heading, hasBody: true })));
+    }
     const failover = list.find((r) => r.id === "db-failover")!;
     expect(failover.steps).toEqual([
       { title: "standby is healthy and close", destructive: false },

@@ -210,3 +210,59 @@ describe("redis-failover", () => {
     expect(oldRole[0]).toBe("slave");
   });
 });
+
+describe("lag checks refuse before anything changes", () => {
+  /** Who is primary and whether it takes writes: what a refused failover must leave alone. */
+  const roles = async () => (await status({ dir }))!.map(({ server, role, healthy, pid }) => ({ server, role, healthy, pid }));
+
+  it("db-failover fails when the standby is further behind than --max-lag-bytes, leaving the primary as it was", async () => {
+    await setReplicationMode(requireState(dir), "async");
+    const s = requireState(dir);
+    const primary = s.postgres.nodes[s.postgres.primary];
+    const standby = Object.values(s.postgres.nodes).find((n) => n.name !== primary.name)!;
+    await pgQuery(standby.port, "SELECT pg_wal_replay_pause()");
+    try {
+      // The primary moves on; the standby receives the WAL but does not replay it.
+      await pgQuery(primary.port, "CREATE TABLE IF NOT EXISTS lag_test (id serial PRIMARY KEY); INSERT INTO lag_test DEFAULT VALUES");
+      const before = await roles();
+      const { r, out } = await run(dbFailover, ["--max-lag-bytes", "0", "--yes"]);
+      expect(r.exitCode).toBe(1);
+      expect(r.outcome).toBe("failed");
+      expect(r.error).toMatch(new RegExp(`^step 1 \\(standby is healthy and close\\) check failed: ${standby.name} is [1-9]\\d* bytes behind, above --max-lag-bytes 0$`));
+      expect(r.steps.map((x) => x.outcome)).toEqual(["check-failed", "pending", "pending"]);
+      expect(out).not.toContain("pg_ctl promote");
+      expect(await roles()).toEqual(before);
+      expect(requireState(dir).postgres.primary).toBe(primary.name);
+      const [[inRecovery]] = await pgQuery(primary.port, "SELECT pg_is_in_recovery()");
+      expect(inRecovery).toBe("f");
+      expect(await pgQuery(primary.port, "INSERT INTO lag_test DEFAULT VALUES RETURNING true")).toEqual([["t"]]);
+    } finally {
+      await pgQuery(standby.port, "SELECT pg_wal_replay_resume()");
+      await setReplicationMode(requireState(dir), "sync");
+    }
+  });
+
+  it("redis-failover fails when the replica is further behind than --max-lag-bytes, leaving the primary as it was", async () => {
+    const s = requireState(dir);
+    const master = await sentinelMaster(s);
+    const [, replica] = Object.entries(s.redis.nodes).find(([name]) => name !== master.name)!;
+    // Signal only the recorded server itself, never a process that reused its pid.
+    expect(fs.readFileSync(`/proc/${replica.pid}/cmdline`, "utf8")).toContain(`:${replica.port}`);
+    // A stopped replica acknowledges nothing more: the primary's offset runs ahead of it.
+    process.kill(replica.pid, "SIGSTOP");
+    try {
+      expect(await redisCommand(master.port, ["SET", "lag-test", "1"])).toBe("OK");
+      const before = await roles();
+      const { r } = await run(redisFailover, ["--max-lag-bytes", "0", "--yes"]);
+      expect(r.exitCode).toBe(1);
+      expect(r.error).toMatch(/^step 1 \(replica is in sync and Sentinel has quorum\) check failed: replica is [1-9]\d* bytes behind, above --max-lag-bytes 0$/);
+      expect(r.steps.map((x) => x.outcome)).toEqual(["check-failed", "pending", "pending"]);
+      expect(await roles()).toEqual(before);
+      expect((await sentinelMaster(requireState(dir))).name).toBe(master.name);
+      expect(((await redisCommand(master.port, ["ROLE"])) as unknown[])[0]).toBe("master");
+      expect(await redisCommand(master.port, ["SET", "lag-test", "2"])).toBe("OK");
+    } finally {
+      process.kill(replica.pid, "SIGCONT");
+    }
+  });
+});
