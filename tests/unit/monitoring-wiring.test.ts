@@ -23,7 +23,7 @@ describe.each(["dev", "staging", "prod"] as const)("monitoring of %s", (env) => 
     expect(loaded).toEqual(JSON.parse(JSON.stringify(ruleFiles(services, [cfg]).flatMap((f) => f.groups))));
     // Exactly one environment group: this environment's, not all three.
     expect(loaded.filter((g) => g.name === "groundwork.environment.alerts")).toHaveLength(1);
-    const environmentExprs = loaded.find((g) => g.name === "groundwork.environment.alerts")!.rules.map((r: Json) => String(r.expr));
+    const environmentExprs: string[] = loaded.find((g) => g.name === "groundwork.environment.alerts")!.rules.map((r: Json) => String(r.expr));
     expect(environmentExprs.some((e) => e.includes(String(cfg.recovery.backupRpoSeconds)))).toBe(true);
   });
 
