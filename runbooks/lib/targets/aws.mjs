@@ -46,6 +46,12 @@ export const VAULT_DEFAULT_ADDR = "https://127.0.0.1:8200";
 /** Names shared with the Vault module (modules/vault/constants.ts; a test keeps them equal). */
 export const VAULT_NAMES = { namespace: "vault", snapshotCronJob: "vault-snapshot", snapshotPrefix: "raft" };
 
+/** Why db-restore's row comparison is not measured on AWS (RdsDb.compareWithSource). */
+export const RESTORE_NOT_COMPARED =
+  "not measured on AWS: the source keeps no commit timestamps (track_commit_timestamp is off) and Vault's database users do not exist in the restore; compare by hand (runbooks/db-restore.md)";
+/** The procedure db-restore names when it refuses --cut-over on AWS (runbooks/db-restore.md, "Cut-over on AWS"). */
+export const CUT_OVER_ON_AWS = 'copy the rows back into the primary, or swap the instances by renaming them (runbooks/db-restore.md, "Cut-over on AWS")';
+
 export class AwsTarget extends BaseTarget {
   /**
    * @param {EnvironmentConfig} config
@@ -193,7 +199,9 @@ class RdsDb {
 
   /**
    * RestoreDBInstanceToPointInTime into a new instance with the source's
-   * class, subnet group and security groups, then wait until available.
+   * class, subnet group, security groups, parameter group and IAM database
+   * authentication (without them RDS uses the default parameter group, which
+   * does not force TLS), then wait until available.
    * @param {{time: string, name: string}} opts
    * @param {number} [timeoutMs]
    */
@@ -206,6 +214,8 @@ class RdsDb {
       DBInstanceClass: source.DBInstanceClass,
       DBSubnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName,
       VpcSecurityGroupIds: (source.VpcSecurityGroups ?? []).map((g) => String(g.VpcSecurityGroupId)),
+      DBParameterGroupName: source.DBParameterGroups?.[0]?.DBParameterGroupName,
+      EnableIAMDatabaseAuthentication: source.IAMDatabaseAuthenticationEnabled === true,
       MultiAZ: false,
       PubliclyAccessible: false,
       DeletionProtection: false,
@@ -224,14 +234,21 @@ class RdsDb {
   }
 
   /**
-   * Row-level comparison needs database credentials from Vault and a network
-   * path into the VPC; from an operator's machine it reports the restore's
-   * state only.
+   * Not measured on AWS, and reported so (`match: null`), never as a match.
+   * Comparing with "the source's rows committed before the time" needs
+   * commit timestamps in the source (`track_commit_timestamp`, off in the
+   * database module's parameter group), and an in-cluster Job would need
+   * credentials on the restore: Vault's dynamic users are created after the
+   * restore point, so they do not exist in it. See db-restore.md.
    * @param {{restore: string, time: string}} opts
+   * @returns {Promise<{tables: Array<{table: string, restoredRows: number, sourceRows: number, match: boolean}>, match: null, note: string}>}
    */
   async compareWithSource({ restore }) {
+    const notMeasured = { tables: [], match: null, note: RESTORE_NOT_COMPARED };
+    if (this.t.dryRun) return notMeasured;
     const inst = await this.describe(restore);
-    return { tables: [], match: inst.DBInstanceStatus === "available", note: "row counts are compared in-cluster (no data-plane access from the runbook host)" };
+    if (inst.DBInstanceStatus !== "available") throw new Error(`${restore} is ${inst.DBInstanceStatus}, not available`);
+    return notMeasured;
   }
 
   /** @param {string} name */
@@ -240,9 +257,13 @@ class RdsDb {
     await this.t.rds.send(new DeleteDBInstanceCommand({ DBInstanceIdentifier: name, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }));
   }
 
-  /** @param {string} name */
+  /**
+   * db-restore refuses --cut-over on AWS before anything runs (its `validate`);
+   * this guards any other caller.
+   * @param {string} name
+   */
   async cutOver(name) {
-    throw new Error(`cut-over to ${name} on AWS is a DNS/secret change done by the ${this.t.env} stack: set database.restoreFrom and deploy`);
+    throw new Error(`cut-over to ${name} is not done by a runbook on AWS: ${CUT_OVER_ON_AWS}`);
   }
 
   /** The newest restorable time stands for the latest backup. */
@@ -300,6 +321,7 @@ class RdsDb {
       DBInstanceClass: source.DBInstanceClass,
       DBSubnetGroupName: source.DBSubnetGroup?.DBSubnetGroupName,
       VpcSecurityGroupIds: (source.VpcSecurityGroups ?? []).map((g) => String(g.VpcSecurityGroupId)),
+      DBParameterGroupName: source.DBParameterGroups?.[0]?.DBParameterGroupName,
       MultiAZ: false,
       PubliclyAccessible: false,
       DeletionProtection: false,
