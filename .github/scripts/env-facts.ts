@@ -8,7 +8,7 @@
  *   npx tsx .github/scripts/env-facts.ts service api-gateway
  *
  * IAM role names are a contract with the OIDC trust policies in each account
- * (see .github/README.md): renaming one breaks the pipeline.
+ * (see .github/PIPELINE.md): renaming one breaks the pipeline.
  */
 import { PIPELINE_ROLES } from "../../config/naming";
 import { environments, resourceNames, type EnvironmentConfig } from "../../config";

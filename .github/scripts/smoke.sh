@@ -1,39 +1,45 @@
 #!/usr/bin/env bash
-# Post-deploy smoke check of one environment: every catalog service's Argo
-# Rollout reaches Healthy (or Paused: the blue-green preview is up and waits
-# for promotion) and is not Degraded, and the public entry point answers
-# /healthz. Exit 1 names each failure. Needs AWS credentials for the
-# environment and kubectl on PATH.
-# Usage: bash .github/scripts/smoke.sh <dev|staging|prod>
+# Post-deploy smoke check of one environment after promote.sh: every catalog
+# service's Argo Rollout is Healthy on the deployed commit (its image tag is
+# the commit, and those pods are the stable, active version), and the public
+# entry point answers /healthz. A Rollout still Paused fails the check: its
+# traffic is on the previous version, so the check would not be testing the
+# commit (see .github/scripts/rollout-status.mjs). Exit 1 names each failure.
+# Needs AWS credentials for the environment and kubectl on PATH.
+# Usage: bash .github/scripts/smoke.sh <dev|staging|prod> <commit>
 set -euo pipefail
-env_name="${1:?usage: smoke.sh <dev|staging|prod>}"
+env_name="${1:?usage: smoke.sh <dev|staging|prod> <commit>}"
+commit="${2:-}"
+if ! [[ "$commit" =~ ^[0-9a-f]{40}$ ]]; then
+  echo "smoke: commit is \"$commit\"; expected the 40-hex git SHA that was deployed" >&2
+  exit 2
+fi
 timeout_s="${SMOKE_TIMEOUT_SECONDS:-600}"
+poll_s="${SMOKE_POLL_SECONDS:-10}"
+here="$(dirname "$0")"
 
-facts=$(npx tsx .github/scripts/env-facts.ts env "$env_name")
+facts=$(npx tsx "$here/env-facts.ts" env "$env_name")
 fact() { printf '%s\n' "$facts" | sed -n "s/^$1=//p"; }
 cluster=$(fact cluster)
 region=$(fact region)
 url=$(fact url)
-services=$(npx tsx .github/scripts/env-facts.ts catalog | sed -n 's/^service-names=//p')
+services=$(npx tsx "$here/env-facts.ts" catalog | sed -n 's/^service-names=//p')
 
 aws eks update-kubeconfig --name "$cluster" --region "$region" --alias "groundwork-$env_name" >/dev/null
 
 failures=()
 deadline=$(( $(date +%s) + timeout_s ))
 for svc in $services; do
-  phase=""
   while :; do
     # One namespace and one Rollout per service, both named after it (modules/service).
-    phase=$(kubectl -n "$svc" get rollout "$svc" -o jsonpath='{.status.phase}' 2>/dev/null || true)
-    case "$phase" in Healthy | Paused | Degraded) break ;; esac
+    verdict=$(kubectl -n "$svc" get rollout "$svc" -o json 2>/dev/null | node "$here/rollout-status.mjs" "$commit") || true
+    state="${verdict%% *}"
+    case "$state" in healthy | failed | paused | promotable) break ;; esac
     [ "$(date +%s)" -lt "$deadline" ] || break
-    sleep 10
+    sleep "$poll_s"
   done
-  echo "smoke: $svc rollout phase ${phase:-<none>}"
-  case "$phase" in
-    Healthy | Paused) ;;
-    *) failures+=("$svc: rollout phase is ${phase:-missing}; expected Healthy") ;;
-  esac
+  echo "smoke: $svc ${verdict#* }"
+  [ "$state" = healthy ] || failures+=("$svc: ${verdict#* }; expected Healthy on $commit")
 done
 
 if ! curl -fsS --max-time 10 --retry 6 --retry-delay 5 --retry-all-errors -o /dev/null "$url/healthz"; then
@@ -44,4 +50,4 @@ if [ ${#failures[@]} -gt 0 ]; then
   for f in "${failures[@]}"; do echo "::error title=smoke check $env_name::$f"; done
   exit 1
 fi
-echo "smoke: $env_name passed"
+echo "smoke: $env_name passed on $commit"

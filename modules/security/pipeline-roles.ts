@@ -9,11 +9,65 @@ import type { PolicyStatement } from "./service-role";
 
 const GITHUB_OIDC = "token.actions.githubusercontent.com";
 
+/**
+ * IAM service prefixes whose resources the environment stacks create (derived
+ * from the synthesized resource types; tests/unit/pipeline-roles.test.ts maps
+ * every `aws_*` type of an environment stack to one of these and fails on a
+ * type it cannot place). The deploy role may use these services, in the
+ * environment's region only; IAM, Route 53, Secrets Manager and SSM are
+ * granted separately and narrower.
+ */
+export const DEPLOY_SERVICES = [
+  "acm",
+  "cloudtrail",
+  "cloudwatch",
+  "config",
+  "ec2",
+  "ecr",
+  "eks",
+  "elasticache",
+  "es",
+  "events",
+  "fis",
+  "guardduty",
+  "kms",
+  "logs",
+  "rds",
+  "s3",
+  "securityhub",
+  "sqs",
+  "wafv2",
+] as const;
+
+/** Seconds a pipeline session may last; `role-duration-seconds` in the workflows must not ask for more. */
+export const PIPELINE_MAX_SESSION_SECONDS: Record<keyof typeof PIPELINE_ROLES, number> = {
+  plan: 3600,
+  // The prod deploy and rollback jobs run up to 90 minutes (an EKS or RDS change can take that long).
+  deploy: 5400,
+  images: 3600,
+  // The staging drill job runs up to 90 minutes (failover, point-in-time restore, verification).
+  drill: 5400,
+  scaleOut: 3600,
+};
+
+/** An IAM policy statement; `NotResource` only in Deny statements. */
+interface Statement extends Omit<PolicyStatement, "Resource"> {
+  readonly Resource?: string | readonly string[];
+  readonly NotResource?: string | readonly string[];
+}
+
 export interface PipelineRolesProps {
   /** GitHub repository (`owner/name`) whose workflows may assume the roles. */
   readonly repository: string;
   /** GitHub environment whose jobs deploy this environment. */
   readonly deployEnvironment: string;
+  /**
+   * GitHub environment of the automated rollback job (deployment branches
+   * limited to main, no reviewers, so a failed smoke check is rolled back
+   * without waiting for a human). The deploy role trusts it too.
+   * @default - `<deployEnvironment>-rollback`
+   */
+  readonly rollbackEnvironment?: string;
   /** GitHub environment of the approved DR drill job. */
   readonly drillEnvironment: string;
   /** GitHub environment of the scheduled scale-out revert job. */
@@ -29,12 +83,15 @@ export interface PipelineRolesProps {
 }
 
 /**
- * The GitHub Actions OIDC provider and the four roles the delivery pipeline
+ * The GitHub Actions OIDC provider and the roles the delivery pipeline
  * assumes (no long-lived keys). Each role trusts one workflow context (`sub`)
- * of one repository, and may do only its job: plan reads, deploy changes the
- * environment's infrastructure (PowerUserAccess plus IAM limited to the
- * environment's own roles), images pushes to the environment's repositories,
- * drill runs the recovery runbooks against the environment's data stores.
+ * of one repository (the deploy role also the rollback environment), and may
+ * do only its job: plan reads (`ReadOnlyAccess` minus data reads), deploy
+ * changes the environment's infrastructure (the services in
+ * `DEPLOY_SERVICES` in the environment's region, IAM limited to the roles the
+ * environment stack creates), images pushes to the environment's
+ * repositories, drill runs the recovery runbooks against the environment's
+ * data stores, scale-out describes the cluster.
  */
 export class PipelineRoles extends Construct {
   readonly roleArns: Record<keyof typeof PIPELINE_ROLES, string>;
@@ -44,19 +101,24 @@ export class PipelineRoles extends Construct {
     if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(props.repository)) {
       throw new Error(`PipelineRoles: repository is "${props.repository}"; expected owner/name`);
     }
+    const rollbackEnvironment = props.rollbackEnvironment ?? `${props.deployEnvironment}-rollback`;
+    if (rollbackEnvironment === props.deployEnvironment) {
+      throw new Error(`PipelineRoles: rollbackEnvironment is "${rollbackEnvironment}"; expected a GitHub environment other than the deploy environment`);
+    }
     const { accountId, region, partition } = awsContext(this);
     const provider = new IamOpenidConnectProvider(this, "github", { url: `https://${GITHUB_OIDC}`, clientIdList: ["sts.amazonaws.com"] });
     const repo = `repo:${props.repository}`;
     const arn = (service: string, resource: string, acct: string = accountId, reg: string = region) =>
       `arn:${partition}:${service}:${reg}:${acct}:${resource}`;
-    const stateRead: PolicyStatement[] = [
+    const stateObjects = `arn:${partition}:s3:::${props.state.bucketName}/${props.state.prefix}/*`;
+    const stateRead: Statement[] = [
       {
         Sid: "StateList",
         Action: "s3:ListBucket",
         Resource: `arn:${partition}:s3:::${props.state.bucketName}`,
         Condition: { StringLike: { "s3:prefix": [`${props.state.prefix}/*`] } },
       },
-      { Sid: "StateRead", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: `arn:${partition}:s3:::${props.state.bucketName}/${props.state.prefix}/*` },
+      { Sid: "StateRead", Action: ["s3:GetObject", "s3:GetObjectVersion"], Resource: stateObjects },
       {
         Sid: "StateKey",
         Action: ["kms:Decrypt", "kms:DescribeKey"],
@@ -64,36 +126,94 @@ export class PipelineRoles extends Construct {
         Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
       },
     ];
-    const ownRoles = arn("iam", `role/${props.prefix}-*`, accountId, "");
+    // Every IAM role the environment stack creates: its own (`<prefix>-*`) and the pipeline's.
+    const stackRoles = [arn("iam", `role/${props.prefix}-*`, accountId, ""), ...Object.values(PIPELINE_ROLES).map((name) => arn("iam", `role/${name}`, accountId, ""))];
 
-    const roles: Record<keyof typeof PIPELINE_ROLES, { sub: string; managed: string[]; statements: PolicyStatement[] }> = {
-      plan: { sub: `${repo}:pull_request`, managed: ["ReadOnlyAccess"], statements: stateRead },
-      deploy: {
-        sub: `${repo}:environment:${props.deployEnvironment}`,
-        // PowerUserAccess excludes IAM, Organizations and account settings; IAM is granted below for the environment's own roles only.
-        managed: ["PowerUserAccess"],
+    const roles: Record<keyof typeof PIPELINE_ROLES, { subs: string[]; managed: string[]; statements: Statement[] }> = {
+      plan: {
+        subs: [`${repo}:pull_request`],
+        // ReadOnlyAccess is what `terraform plan` refreshes with (every resource type's Describe/Get/List, kept
+        // current by AWS). It also reads data; the plan needs none, so those reads are denied below. No write at
+        // all: ci.yml plans with -lock=false, so the role needs no right on the state lock file.
+        managed: ["ReadOnlyAccess"],
         statements: [
           ...stateRead,
+          { Sid: "NoDataReadsS3", Effect: "Deny", Action: ["s3:GetObject", "s3:GetObjectVersion"], NotResource: stateObjects },
           {
-            Sid: "StateWrite",
-            Action: ["s3:PutObject", "s3:DeleteObject"],
-            Resource: `arn:${partition}:s3:::${props.state.bucketName}/${props.state.prefix}/*`,
+            Sid: "NoDataReads",
+            Effect: "Deny",
+            Action: [
+              "dynamodb:BatchGetItem",
+              "dynamodb:GetItem",
+              "dynamodb:Query",
+              "dynamodb:Scan",
+              "ecr:BatchGetImage",
+              "ecr:GetDownloadUrlForLayer",
+              "es:ESHttpGet",
+              "es:ESHttpHead",
+              "es:ESHttpPost",
+              "kinesis:GetRecords",
+              "logs:FilterLogEvents",
+              "logs:GetLogEvents",
+              "logs:GetQueryResults",
+              "logs:StartQuery",
+              "secretsmanager:GetSecretValue",
+              "sqs:ReceiveMessage",
+            ],
+            Resource: "*",
           },
+        ],
+      },
+      deploy: {
+        subs: [`${repo}:environment:${props.deployEnvironment}`, `${repo}:environment:${rollbackEnvironment}`],
+        managed: [],
+        statements: [
+          ...stateRead,
+          // The state and its lock file (`<key>.tflock`, S3-native locking).
+          { Sid: "StateWrite", Action: ["s3:PutObject", "s3:DeleteObject"], Resource: stateObjects },
           {
             Sid: "StateKeyWrite",
             Action: ["kms:Encrypt", "kms:GenerateDataKey"],
             Resource: arn("kms", "key/*", props.state.accountId, props.state.region),
             Condition: { StringLike: { "kms:ViaService": "s3.*.amazonaws.com" } },
           },
+          // Terraform creates, reads, updates and deletes every resource of these services, and many of their
+          // actions (Describe*, kms:CreateKey, config:PutConfigurationRecorder, ...) take no resource ARN, so the
+          // scope is the service list and the environment's region, not resource ARNs.
           {
-            Sid: "OwnRoles",
+            Sid: "Services",
+            Action: DEPLOY_SERVICES.map((s) => `${s}:*`),
+            Resource: "*",
+            Condition: { StringEquals: { "aws:RequestedRegion": region } },
+          },
+          {
+            // RDS creates the master password secret (manage_master_user_password) with the caller's rights; only those `rds!` secrets.
+            Sid: "RdsManagedSecrets",
+            Action: ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:DescribeSecret", "secretsmanager:RotateSecret", "secretsmanager:TagResource", "secretsmanager:UpdateSecret"],
+            Resource: arn("secretsmanager", "secret:rds!*"),
+          },
+          {
+            Sid: "DnsRecords",
+            Action: ["route53:ChangeResourceRecordSets", "route53:GetChange", "route53:GetHostedZone", "route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResource"],
+            Resource: "*",
+          },
+          {
+            // The deployed and last good commit (.github/scripts/env-facts.ts DEPLOY_RECORD).
+            Sid: "DeployRecord",
+            Action: ["ssm:GetParameter", "ssm:PutParameter"],
+            Resource: arn("ssm", "parameter/groundwork/deploy/*"),
+          },
+          {
+            Sid: "StackRoles",
             Action: [
               "iam:CreateRole",
               "iam:DeleteRole",
               "iam:GetRole",
               "iam:UpdateRole",
+              "iam:UpdateRoleDescription",
               "iam:TagRole",
               "iam:UntagRole",
+              "iam:ListRoleTags",
               "iam:UpdateAssumeRolePolicy",
               "iam:PutRolePolicy",
               "iam:GetRolePolicy",
@@ -105,7 +225,7 @@ export class PipelineRoles extends Construct {
               "iam:ListInstanceProfilesForRole",
               "iam:PassRole",
             ],
-            Resource: ownRoles,
+            Resource: stackRoles,
           },
           {
             Sid: "ServiceLinkedRoles",
@@ -114,13 +234,30 @@ export class PipelineRoles extends Construct {
           },
           {
             Sid: "OidcProviders",
-            Action: ["iam:CreateOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:GetOpenIDConnectProvider", "iam:TagOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint"],
+            Action: [
+              "iam:CreateOpenIDConnectProvider",
+              "iam:DeleteOpenIDConnectProvider",
+              "iam:GetOpenIDConnectProvider",
+              "iam:TagOpenIDConnectProvider",
+              "iam:UntagOpenIDConnectProvider",
+              "iam:AddClientIDToOpenIDConnectProvider",
+              "iam:RemoveClientIDFromOpenIDConnectProvider",
+              "iam:UpdateOpenIDConnectProviderThumbprint",
+            ],
             Resource: arn("iam", "oidc-provider/*", accountId, ""),
+          },
+          {
+            // Never needed by the stacks, and the classic ways out: sharing snapshots and images with other
+            // accounts, and switching the audit trail off.
+            Sid: "NoDataSharing",
+            Effect: "Deny",
+            Action: ["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute", "rds:ModifyDBSnapshotAttribute", "rds:ModifyDBClusterSnapshotAttribute", "cloudtrail:StopLogging"],
+            Resource: "*",
           },
         ],
       },
       images: {
-        sub: `${repo}:ref:refs/heads/main`,
+        subs: [`${repo}:ref:refs/heads/main`],
         managed: [],
         statements: [
           // GetAuthorizationToken has no resource-level permissions.
@@ -133,7 +270,7 @@ export class PipelineRoles extends Construct {
         ],
       },
       drill: {
-        sub: `${repo}:environment:${props.drillEnvironment}`,
+        subs: [`${repo}:environment:${props.drillEnvironment}`],
         managed: [],
         statements: [
           ...stateRead,
@@ -147,7 +284,7 @@ export class PipelineRoles extends Construct {
         ],
       },
       scaleOut: {
-        sub: `${repo}:environment:${props.scaleOutEnvironment}`,
+        subs: [`${repo}:environment:${props.scaleOutEnvironment}`],
         managed: [],
         statements: [{ Sid: "Cluster", Action: "eks:DescribeCluster", Resource: arn("eks", `cluster/${props.clusterName}`) }],
       },
@@ -158,7 +295,7 @@ export class PipelineRoles extends Construct {
       const scope = new Construct(this, key);
       const role = new IamRole(scope, "role", {
         name: PIPELINE_ROLES[key],
-        maxSessionDuration: 3600,
+        maxSessionDuration: PIPELINE_MAX_SESSION_SECONDS[key],
         assumeRolePolicy: JSON.stringify({
           Version: "2012-10-17",
           Statement: [
@@ -166,7 +303,7 @@ export class PipelineRoles extends Construct {
               Effect: "Allow",
               Principal: { Federated: provider.arn },
               Action: "sts:AssumeRoleWithWebIdentity",
-              Condition: { StringEquals: { [`${GITHUB_OIDC}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC}:sub`]: spec.sub } },
+              Condition: { StringEquals: { [`${GITHUB_OIDC}:aud`]: "sts.amazonaws.com", [`${GITHUB_OIDC}:sub`]: spec.subs.length === 1 ? spec.subs[0] : spec.subs } },
             },
           ],
         }),

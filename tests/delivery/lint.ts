@@ -144,8 +144,9 @@ export function oidcFindings(file: string, doc: Doc): string[] {
 /**
  * deploy.yml: dev → staging → prod, prod on the `production` environment, one
  * serialized, never-cancelled concurrency group per environment, and per
- * environment a rollback job that runs only when that environment's smoke
- * check failed and redeploys the recorded last good commit.
+ * environment a rollback job (in `<environment>-rollback`) that runs only when
+ * that environment's smoke check failed and redeploys the recorded last good
+ * commit.
  */
 export function deployGraphFindings(doc: Doc): string[] {
   const f: string[] = [];
@@ -189,7 +190,8 @@ export function deployGraphFindings(doc: Doc): string[] {
     if (!cond.includes("failure()") || !new RegExp(`needs\\.${id}\\.outputs\\.smoke\\s*==\\s*'failed'`).test(cond)) {
       f.push(`${rollbackId} must run only on ${id}'s smoke failure; its if is "${cond}"`);
     }
-    if (envName(rb) !== environment) f.push(`${rollbackId} runs in environment "${envName(rb)}"; expected "${environment}"`);
+    // Its own environment (main only, no reviewers): a prod rollback must not wait for the deploy's approval.
+    if (envName(rb) !== `${environment}-rollback`) f.push(`${rollbackId} runs in environment "${envName(rb)}"; expected "${environment}-rollback"`);
     if (asRecord(rb.concurrency).group !== conc.group) f.push(`${rollbackId} must share ${id}'s concurrency group`);
     const rbSteps = (rb.steps as Doc[] | undefined) ?? [];
     const checksOutGood = rbSteps.some((s) => String(s.uses ?? "").startsWith("actions/checkout@") && /steps\.good\.outputs\.sha/.test(String(asRecord(s.with).ref ?? "")));

