@@ -1,8 +1,9 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
+import { environments } from "../../config";
 import { services } from "../../config/services";
 import { main, parseDuration, parsePerPodRps, parseQuota } from "./cli";
 import { UsageError } from "./lib/errors";
@@ -31,8 +32,11 @@ describe("flag parsing", () => {
     await fails(["--scenario", "api-gateway", "--rate", "0"], "--rate 0 is not allowed; expected a number > 0");
     await fails(["--scenario", "api-gateway", "--rate", "fast"], "--rate fast is not allowed; expected a number > 0");
     await fails(["--scenario", "api-gateway", "--rate", "-5"], "Option '--rate' argument is ambiguous; run with --help for the flags");
-    await fails(["--scenario", "nope"], "--scenario nope is not allowed; expected one of api-gateway, content-processing, ai-orchestrator, event-processor, postgres, redis");
-    await fails(["--env", "local"], "--scenario is required; expected one of api-gateway, content-processing, ai-orchestrator, event-processor, postgres, redis");
+    await fails(["--scenario", "nope"], "--scenario nope is not allowed; expected one of api-gateway, content-processing, ai-orchestrator, event-processor, postgres, redis, event-e2e");
+    await fails(["--env", "local"], "--scenario is required; expected one of api-gateway, content-processing, ai-orchestrator, event-processor, postgres, redis, event-e2e");
+    await fails(["--scenario", "api-gateway", "--utilisation-budget", "0"], "--utilisation-budget 0 is not allowed; expected a percentage in (0, 100]");
+    await fails(["--scenario", "api-gateway", "--consumer-delay-ms", "500"], "--consumer-delay-ms is only allowed with --scenario event-e2e; got --scenario api-gateway");
+    await fails(["--env", "dev", "--scenario", "event-e2e", "--consumer-delay-ms", "500"], "--consumer-delay-ms is only allowed with --env local (it configures the local reference target)");
     await fails(["--frobnicate"], "Unknown option '--frobnicate'; run with --help for the flags");
   });
 
@@ -41,6 +45,7 @@ describe("flag parsing", () => {
     await fails(["--env", "prod", "--scenario", "api-gateway", "--base-url", "https://x.example.com"], "--env prod sends real load to production; it needs --yes and GROUNDWORK_ALLOW_PROD=1");
     await fails(["--env", "dev", "--scenario", "api-gateway", "--inject-latency-ms", "300"], "--inject-latency-ms is only allowed with --env local (it configures the local reference target)");
     await fails(["--env", "dev", "--scenario", "api-gateway", "--base-url", "ftp://x"], "--base-url ftp://x is not allowed; expected an http:// or https:// URL");
+    await fails(["--env", "dev", "--scenario", "api-gateway", "--base-url", "https://x", "--prometheus-url", "prometheus:9090"], "--prometheus-url prometheus:9090 is not allowed; expected an http:// or https:// URL");
   });
 
   it("fails when the closed model is asked for a shape it cannot run", async () => {
@@ -69,6 +74,75 @@ describe("capacity command", () => {
     expect(md).toContain("| api-gateway | 100 | 1000 | 15 | 2000 | 29 | 5000 | 72 | 20 | **no** |");
     expect(lines.join("\n")).toContain(md.trim());
     await expect(main(["--capacity", "--env", "local", "--per-pod-rps", "100"], quiet)).rejects.toThrow("--env local is not allowed with --capacity; expected one of dev, staging, prod, all");
+  });
+});
+
+describe("capacity from a measured run", () => {
+  const apiGateway = services.find((s) => s.name === "api-gateway")!;
+  const made: string[] = [];
+  const tmp = (prefix: string) => {
+    const dir = mkdtempSync(path.join(tmpdir(), prefix));
+    made.push(dir);
+    return dir;
+  };
+  afterAll(() => {
+    for (const dir of made) rmSync(dir, { recursive: true, force: true });
+  });
+  /** A stress report as `--shape stress` writes it: its knee is the per-pod capacity of its scenario. */
+  const stressReport = (report: object) => {
+    const file = path.join(tmp("stress-"), "api-gateway-staging-stress.json");
+    writeFileSync(file, JSON.stringify(report));
+    return file;
+  };
+  const knee = stressReport({ version: 1, scenario: "api-gateway", env: "staging", kind: "http", load: { model: "open", shape: "stress", offeredRps: 200, durationS: 20 }, kneeRps: 250, pass: true });
+  const row = (md: string) => md.split("\n").find((l) => l.startsWith("| api-gateway |"));
+
+  it("assumes the catalog the hand-worked numbers below use", () => {
+    expect([apiGateway.slo.expectedRps, apiGateway.scaling.minReplicas, apiGateway.scaling.maxReplicas]).toEqual([1000, 3, 20]);
+    expect(environments.map((e) => [e.name, e.services.maxReplicasCap])).toEqual([
+      ["dev", 4],
+      ["staging", 10],
+      ["prod", 50],
+    ]);
+  });
+
+  it("reads the per-pod capacity from a stress report's knee, for every environment, at the given HPA target", async () => {
+    const out = tmp("capacity-");
+    const lines: string[] = [];
+    // api-gateway from the knee (250 req/s), the other services 1000 req/s; HPA target 50 %:
+    // a pod carries 250 x 0.5 = 125 req/s: 1x 1000/125 = 8, 2x 2000/125 = 16, 5x 5000/125 = 40 replicas,
+    // against HPA maxima min(20, maxReplicasCap): dev 4, staging 10, prod 20; none holds 5x.
+    const code = await main(["--capacity", "--env", "all", "--per-pod-from", knee, "--per-pod-rps", "1000", "--hpa-target", "50", "--out", out], (l) => lines.push(l));
+    expect(code).toBe(1);
+    const md = Object.fromEntries(["dev", "staging", "prod"].map((env) => [env, readFileSync(path.join(out, `capacity-${env}.md`), "utf8")]));
+    expect(row(md.dev)).toBe("| api-gateway | 250 | 1000 | 8 | 2000 | 16 | 5000 | 40 | 4 | **no** |");
+    expect(row(md.staging)).toBe("| api-gateway | 250 | 1000 | 8 | 2000 | 16 | 5000 | 40 | 10 | **no** |");
+    expect(row(md.prod)).toBe("| api-gateway | 250 | 1000 | 8 | 2000 | 16 | 5000 | 40 | 20 | **no** |");
+    for (const env of ["dev", "staging", "prod"]) {
+      expect(md[env]).toContain(`# Capacity plan: ${env}`);
+      expect(md[env]).toContain("HPA target utilisation 50 %");
+      expect(lines).toContain(`capacity report: ${path.join(out, `capacity-${env}.md`)}`);
+    }
+    expect(lines).toContain("too low: prod: HPA maxReplicas api-gateway cannot hold 5x: needs 40 replicas, min(scaling.maxReplicas 20, services.maxReplicasCap 50) allows 20 replicas");
+  });
+
+  it("lets the knee win over --per-pod-rps for its service, and the default HPA target is 70 %", async () => {
+    const out = tmp("capacity-");
+    // 250 x 0.7 = 175 req/s a pod: 1000/175 = 5.7 -> 6, 2000/175 = 11.4 -> 12, 5000/175 = 28.6 -> 29.
+    await main(["--capacity", "--env", "prod", "--per-pod-from", knee, "--per-pod-rps", "1000", "--out", out], quiet);
+    expect(row(readFileSync(path.join(out, "capacity-prod.md"), "utf8"))).toBe("| api-gateway | 250 | 1000 | 6 | 2000 | 12 | 5000 | 29 | 20 | **no** |");
+  });
+
+  it("fails when the report has no knee, or the HPA target is out of range", async () => {
+    const noKnee = stressReport({ scenario: "api-gateway", kneeRps: null });
+    await expect(main(["--capacity", "--env", "prod", "--per-pod-from", noKnee, "--per-pod-rps", "1000"], quiet)).rejects.toThrow(
+      new UsageError(`--per-pod-from ${noKnee} is not a stress report with a knee (run --shape stress against one instance)`),
+    );
+    await expect(main(["--capacity", "--env", "prod", "--per-pod-rps", "1000", "--hpa-target", "120"], quiet)).rejects.toThrow(
+      new UsageError("--hpa-target 120 is not allowed; expected a percentage in (0, 100]"),
+    );
+    // Only the knee's service is known from a report: the others still need --per-pod-rps.
+    await expect(main(["--capacity", "--env", "prod", "--per-pod-from", knee], quiet)).rejects.toThrow(/^--per-pod-rps has no value for content-processing, ai-orchestrator, event-processor;/);
   });
 });
 

@@ -24,7 +24,8 @@ const USAGE = `usage: npm run load -- --env local|dev|staging|prod --scenario <$
        npm run load -- --capacity --env dev|staging|prod|all --per-pod-rps <n | service=n,...> [--quota cpu=<cores>,memory=<n>Gi,pods=<n> (what-if for every service namespace; default: the quotas the stacks create)]
 load:      --shape ${SHAPES.join("|")}  --load 1x|2x|5x  --rate <req/s>  --duration <30s|5m|1h>  --model open|closed  --connections <n>
            --base-url <url> (dev/staging/prod)  --timeout-ms <ms>  --spike-factor <x>  --max-stages <n>  --yes (prod, with GROUNDWORK_ALLOW_PROD=1)
-local:     --inject-latency-ms <ms>  --inject-jitter-ms <ms>  --inject-error-rate <0..1>  --target-concurrency <n>
+local:     --inject-latency-ms <ms>  --inject-jitter-ms <ms>  --inject-error-rate <0..1>  --target-concurrency <n>  --consumer-delay-ms <ms> (event-e2e)
+usage:     --utilisation-budget <percent of requests, default 70>  --prometheus-url <url> (dev/staging/prod: CPU/memory from Prometheus)
 baselines: --save-baseline  --no-compare  --tolerance <percent, default 10>  --alpha <p, default 0.05>  --sample-window-ms <ms>  --baseline-dir <dir>
 datastore: --pg-host --pg-port --pg-user --pg-database --pg-script ${PGBENCH_SCRIPTS.join("|")} --pg-init --pg-scale --clients <n>
            --redis-host --redis-port --requests <n> --repeat <n>
@@ -48,6 +49,9 @@ const options = {
   "inject-jitter-ms": { type: "string" },
   "inject-error-rate": { type: "string" },
   "target-concurrency": { type: "string" },
+  "consumer-delay-ms": { type: "string" },
+  "utilisation-budget": { type: "string" },
+  "prometheus-url": { type: "string" },
   "save-baseline": { type: "boolean" },
   "no-compare": { type: "boolean" },
   tolerance: { type: "string" },
@@ -202,12 +206,17 @@ export async function main(argv: readonly string[], log: (l: string) => void = (
   if (env === "prod" && !(v.yes && process.env.GROUNDWORK_ALLOW_PROD === "1")) {
     throw new UsageError("--env prod sends real load to production; it needs --yes and GROUNDWORK_ALLOW_PROD=1");
   }
-  const injected = ["inject-latency-ms", "inject-jitter-ms", "inject-error-rate", "target-concurrency"].filter((f) => v[f as keyof Values] !== undefined);
+  const injected = ["inject-latency-ms", "inject-jitter-ms", "inject-error-rate", "target-concurrency", "consumer-delay-ms"].filter((f) => v[f as keyof Values] !== undefined);
   if (env !== "local" && injected.length) throw new UsageError(`--${injected[0]} is only allowed with --env local (it configures the local reference target)`);
+  if (v["consumer-delay-ms"] !== undefined && scenario.kind !== "event-e2e") throw new UsageError(`--consumer-delay-ms is only allowed with --scenario event-e2e; got --scenario ${scenario.name}`);
   if (v["base-url"] !== undefined && !/^https?:\/\/[^\s/]+/.test(v["base-url"])) {
     throw new UsageError(`--base-url ${v["base-url"]} is not allowed; expected an http:// or https:// URL`);
   }
+  if (v["prometheus-url"] !== undefined && !/^https?:\/\/[^\s/]+/.test(v["prometheus-url"])) {
+    throw new UsageError(`--prometheus-url ${v["prometheus-url"]} is not allowed; expected an http:// or https:// URL`);
+  }
   const tolerancePct = number("tolerance", v.tolerance, (n) => n > 0 && n < 100, "a percentage between 0 and 100");
+  const budgetPct = number("utilisation-budget", v["utilisation-budget"], (n) => n > 0 && n <= 100, "a percentage in (0, 100]");
   const run: RunOptions = {
     env,
     scenario,
@@ -234,6 +243,9 @@ export async function main(argv: readonly string[], log: (l: string) => void = (
     tolerance: tolerancePct === undefined ? undefined : tolerancePct / 100,
     alpha: number("alpha", v.alpha, (n) => n > 0 && n < 1, "a probability between 0 and 1"),
     windowMs: positive("sample-window-ms", v["sample-window-ms"]),
+    consumerDelayMs: number("consumer-delay-ms", v["consumer-delay-ms"], (n) => n >= 0, "a number of ms >= 0"),
+    utilisationBudget: budgetPct === undefined ? undefined : budgetPct / 100,
+    prometheusUrl: v["prometheus-url"],
     pg: {
       host: v["pg-host"],
       port: count("pg-port", v["pg-port"]),

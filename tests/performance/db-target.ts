@@ -114,38 +114,74 @@ export async function startDbTarget(options: DbTargetOptions): Promise<DbTarget>
   };
 }
 
+/** A connection to a sandbox primary and the name of the node it reached. */
+export interface PrimaryConnection<C> {
+  readonly conn: C;
+  readonly name: string;
+}
+
+/**
+ * Connect to the sandbox's PostgreSQL primary as clients find it: the node
+ * that answers `pg_is_in_recovery() = false`, the recorded primary tried first.
+ */
+export async function connectPostgresPrimary(dir: string, applicationName = "groundwork-load"): Promise<PrimaryConnection<PgConnection>> {
+  const state = readState(dir);
+  if (!state) throw new Error(`no sandbox in ${dir}`);
+  // The recorded primary first; after a failover the runbook records the new one, but clients must not wait for that.
+  const nodes = Object.values(state.postgres.nodes).sort((a, b) => Number(b.name === state.postgres.primary) - Number(a.name === state.postgres.primary));
+  const tried: string[] = [];
+  for (const n of nodes) {
+    let conn: PgConnection | null = null;
+    try {
+      conn = await PgConnection.connect({ port: n.port, timeoutMs: 250, applicationName });
+      const [[inRecovery]] = await conn.query("SELECT pg_is_in_recovery()", 500);
+      if (inRecovery === "f") return { conn, name: n.name };
+      tried.push(`${n.name} is a standby`);
+    } catch (err) {
+      tried.push(`${n.name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    conn?.close();
+  }
+  throw new Error(`no PostgreSQL primary (${tried.join("; ")})`);
+}
+
+/** Connect to the sandbox's Redis primary as Sentinel names it (`SENTINEL GET-MASTER-ADDR-BY-NAME`). */
+export async function connectRedisPrimary(dir: string): Promise<PrimaryConnection<RespConnection>> {
+  const state = readState(dir);
+  if (!state) throw new Error(`no sandbox in ${dir}`);
+  const errors: string[] = [];
+  for (const [name, s] of Object.entries(state.redis.sentinels)) {
+    let sentinel: RespConnection | null = null;
+    let port: number;
+    try {
+      sentinel = await RespConnection.connect({ port: s.port, timeoutMs: 250 });
+      const reply = (await sentinel.command(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", REDIS_MASTER_NAME], 500)) as string[];
+      port = Number(reply[1]);
+    } catch (err) {
+      errors.push(`sentinel ${name}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    } finally {
+      sentinel?.close();
+    }
+    const node = Object.entries(state.redis.nodes).find(([, n]) => n.port === port)?.[0] ?? `port ${port}`;
+    return { conn: await RespConnection.connect({ port, timeoutMs: 250 }), name: node };
+  }
+  throw new Error(`no Sentinel answered (${errors.join("; ")})`);
+}
+
 /**
  * PostgreSQL: a pool of connections to the primary. Each request inserts a row
  * and selects it in one round trip (a simple query with two statements runs as
  * one transaction); a connection that fails once is closed, not reused.
  */
 async function postgresBackend(dir: string, run: string, poolSize: number, timeoutMs: number): Promise<Backend_> {
-  type Conn = { conn: PgConnection; name: string };
+  type Conn = PrimaryConnection<PgConnection>;
   const idle: Conn[] = [];
   const waiting: Array<(c: Conn | null) => void> = [];
   let open = 0;
   let closed = false;
 
-  const connectPrimary = async (): Promise<Conn> => {
-    const state = readState(dir);
-    if (!state) throw new Error(`no sandbox in ${dir}`);
-    // The recorded primary first; after a failover the runbook records the new one, but clients must not wait for that.
-    const nodes = Object.values(state.postgres.nodes).sort((a, b) => Number(b.name === state.postgres.primary) - Number(a.name === state.postgres.primary));
-    const tried: string[] = [];
-    for (const n of nodes) {
-      let conn: PgConnection | null = null;
-      try {
-        conn = await PgConnection.connect({ port: n.port, timeoutMs: 250, applicationName: "groundwork-load" });
-        const [[inRecovery]] = await conn.query("SELECT pg_is_in_recovery()", 500);
-        if (inRecovery === "f") return { conn, name: n.name };
-        tried.push(`${n.name} is a standby`);
-      } catch (err) {
-        tried.push(`${n.name}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-      conn?.close();
-    }
-    throw new Error(`no PostgreSQL primary (${tried.join("; ")})`);
-  };
+  const connectPrimary = () => connectPostgresPrimary(dir);
   const acquire = async (): Promise<Conn> => {
     const c = idle.pop();
     if (c) return c;
@@ -209,31 +245,10 @@ async function postgresBackend(dir: string, run: string, poolSize: number, timeo
  * sets a key (expiring in a minute) and gets it back.
  */
 function redisBackend(dir: string, run: string, timeoutMs: number): Backend_ {
-  type Conn = { conn: RespConnection; name: string };
+  type Conn = PrimaryConnection<RespConnection>;
   let current: Promise<Conn> | null = null;
 
-  const connectPrimary = async (): Promise<Conn> => {
-    const state = readState(dir);
-    if (!state) throw new Error(`no sandbox in ${dir}`);
-    const errors: string[] = [];
-    for (const [name, s] of Object.entries(state.redis.sentinels)) {
-      let sentinel: RespConnection | null = null;
-      let port: number;
-      try {
-        sentinel = await RespConnection.connect({ port: s.port, timeoutMs: 250 });
-        const reply = (await sentinel.command(["SENTINEL", "GET-MASTER-ADDR-BY-NAME", REDIS_MASTER_NAME], 500)) as string[];
-        port = Number(reply[1]);
-      } catch (err) {
-        errors.push(`sentinel ${name}: ${err instanceof Error ? err.message : String(err)}`);
-        continue;
-      } finally {
-        sentinel?.close();
-      }
-      const node = Object.entries(state.redis.nodes).find(([, n]) => n.port === port)?.[0] ?? `port ${port}`;
-      return { conn: await RespConnection.connect({ port, timeoutMs: 250 }), name: node };
-    }
-    throw new Error(`no Sentinel answered (${errors.join("; ")})`);
-  };
+  const connectPrimary = () => connectRedisPrimary(dir);
   const drop = (failed: Promise<Conn>) => {
     // Only the connection that failed: a request that fails late must not drop its successor.
     if (current !== failed) return;

@@ -36,6 +36,8 @@ describe("thresholds from the catalog's SLO", () => {
       ["latency p95", true],
       ["error ratio", true],
       ["throughput", true],
+      ["CPU utilisation (mean, of the 500m request)", true],
+      ["memory utilisation (peak, of the 512 MiB request)", true],
     ]);
     expect(report.pass).toBe(true);
     expect(report.measurements!.requests).toEqual({ sent: 400, ok: 400, errors: 0 });
@@ -44,8 +46,10 @@ describe("thresholds from the catalog's SLO", () => {
     const json = JSON.parse(readFileSync(files!.json, "utf8"));
     expect(json.scenario).toBe("api-gateway");
     expect(Object.keys(json.measurements.latency)).toEqual(["count", "mean", "p50", "p90", "p95", "p99", "max"]);
+    expect(json.usage).toMatchObject({ source: "reference target process", budget: 0.7, thresholded: true });
     const html = readFileSync(files!.html, "utf8");
     expect(html.match(/<svg /g)).toHaveLength(2);
+    expect(html).toContain("<h2>Resource utilisation (reference target process)</h2>");
     expect(html).toContain("p95 SLO 200 ms");
     expect(html).not.toMatch(/<script|<link|src=|url\(|@import/i); // nothing loaded from anywhere
   });

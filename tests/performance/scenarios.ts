@@ -1,6 +1,7 @@
 /**
  * Load scenarios: one per service in the catalog (`config/services.ts`), plus
- * the PostgreSQL (pgbench) and Redis (redis-benchmark) scenarios. The
+ * the PostgreSQL (pgbench) and Redis (redis-benchmark) scenarios and the
+ * end-to-end event processing scenario (`event-e2e`). The
  * catalog gives the expected load and the SLO thresholds; this file adds
  * what the catalog does not know: each service's endpoints and request mix.
  * A test fails when a catalog service has no scenario here.
@@ -32,7 +33,23 @@ export interface DatastoreScenario {
   readonly description: string;
 }
 
-export type Scenario = HttpScenario | DatastoreScenario;
+/**
+ * Event processing end to end on the local sandbox (event-pipeline.ts):
+ * events published to a Redis stream, consumed and applied to PostgreSQL;
+ * latency from the intended publish time to the applying commit.
+ */
+export interface EventScenario {
+  readonly kind: "event-e2e";
+  readonly name: "event-e2e";
+  /** The catalog service whose expected load is the publish rate at 1x (event-processor). */
+  readonly service: Service;
+  /** p95 publish-to-applied latency target in ms. */
+  readonly p95TargetMs: number;
+  readonly shape: ShapeName;
+  readonly description: string;
+}
+
+export type Scenario = HttpScenario | DatastoreScenario | EventScenario;
 
 /** Endpoints and request mix per catalog service. Paths are below the service's base URL. */
 const mixes: Record<string, readonly Endpoint[]> = {
@@ -76,7 +93,8 @@ export const datastoreScenarios: readonly DatastoreScenario[] = [
     kind: "pgbench",
     name: "postgres",
     p95TargetMs: 10,
-    description: "pgbench (TPC-B-like by default) against PostgreSQL; p95 transaction latency from the per-transaction log",
+    // The issue's 10 ms is per query; pgbench logs whole transactions (tpcb-like: 5 queries), so holding each transaction to it is stricter.
+    description: "pgbench (TPC-B-like by default) against PostgreSQL; p95 latency of whole transactions (not single queries) from the per-transaction log, held to the 10 ms per-query target",
   },
   {
     // The catalog has no cache SLO yet; 2 ms p95 is this scenario's own target (ElastiCache answers in well under 1 ms in-AZ).
@@ -87,8 +105,27 @@ export const datastoreScenarios: readonly DatastoreScenario[] = [
   },
 ];
 
+/** The issue's target for event processing end to end: under 1 s (the catalog has no field for it). */
+export const EVENT_E2E_TARGET_MS = 1000;
+
+const eventProcessor = services.find((s) => s.name === "event-processor");
+
+/** The end-to-end event processing scenario (present while the catalog has the event processor). */
+export const eventScenarios: readonly EventScenario[] = eventProcessor
+  ? [
+      {
+        kind: "event-e2e",
+        name: "event-e2e",
+        service: eventProcessor,
+        p95TargetMs: EVENT_E2E_TARGET_MS,
+        shape: "steady",
+        description: "events published to a Redis stream on the sandbox and applied to its PostgreSQL by a consumer group; p95 publish-to-applied latency",
+      },
+    ]
+  : [];
+
 /** Every scenario by name. */
-export const scenarios: readonly Scenario[] = [...httpScenarios, ...datastoreScenarios];
+export const scenarios: readonly Scenario[] = [...httpScenarios, ...datastoreScenarios, ...eventScenarios];
 
 /** Names of the catalog services that have no scenario (a test keeps this empty). */
 export function servicesWithoutScenario(): string[] {

@@ -8,6 +8,7 @@ import type { Measurements, Samples } from "./recorder";
 import type { RedisCommandRow } from "./redis-bench";
 import type { Comparison, LoadKey } from "./regression";
 import type { ThresholdResult } from "./thresholds";
+import type { UsageReport } from "./usage";
 
 /** One stage of a stress run. */
 export interface StageSummary {
@@ -23,7 +24,7 @@ export interface RunReport {
   readonly version: 1;
   readonly scenario: string;
   readonly env: string;
-  readonly kind: "http" | "pgbench" | "redis-benchmark";
+  readonly kind: "http" | "pgbench" | "redis-benchmark" | "event-e2e";
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly gitCommit?: string;
@@ -36,6 +37,17 @@ export interface RunReport {
   /** Stress: highest offered rate that met the SLO; null when even the first stage failed. */
   readonly kneeRps?: number | null;
   readonly dispatchLagMs?: { readonly p50: number; readonly p99: number; readonly max: number };
+  /** CPU and memory utilisation of the service over the load window, against the budget. */
+  readonly usage?: UsageReport;
+  /** event-e2e: what the pipeline published and applied. */
+  readonly events?: {
+    readonly runId: string;
+    readonly stream: string;
+    readonly published: number;
+    readonly applied: number;
+    readonly batches: number;
+    readonly consumerDelayMs: number;
+  };
   readonly samples: Samples;
   readonly thresholds: readonly ThresholdResult[];
   readonly comparison?: Comparison;
@@ -142,7 +154,7 @@ export function renderHtml(r: RunReport): string {
         [[m.requests.sent, m.requests.ok, m.requests.errors, num(m.throughputRps), num(m.latency.p50, 2), num(m.latency.p90, 2), num(m.latency.p95, 2), num(m.latency.p99, 2), num(m.latency.max, 2)]],
       ),
     );
-    const p95Limit = r.thresholds.find((t) => t.metric === "latency p95");
+    const p95Limit = r.thresholds.find((t) => /latency p95/.test(t.metric) && t.unit === "ms");
     sections.push(
       lineChart(
         "Latency (from intended send time)",
@@ -162,6 +174,23 @@ export function renderHtml(r: RunReport): string {
     );
     const errs = Object.entries(m.errors);
     sections.push("<h2>Errors by kind</h2>", errs.length ? table(["kind", "count"], errs) : "<p>none</p>");
+  }
+  if (r.usage) {
+    const u = r.usage;
+    sections.push(
+      `<h2>Resource utilisation (${esc(u.source)})</h2>`,
+      table(
+        ["resource", "request", "used", "utilisation", `budget${u.thresholded ? "" : " (not held: not normal load)"}`],
+        [
+          ["CPU (mean)", `${u.request.cpuMillicores}m`, u.cpuCores === undefined ? "-" : `${num(u.cpuCores, 3)} cores`, `${num(u.cpuRatio * 100)} %`, `${num(u.budget * 100, 0)} %`],
+          ["memory (peak)", `${u.request.memoryMiB} MiB`, u.peakMemoryMiB === undefined ? "-" : `${num(u.peakMemoryMiB, 0)} MiB`, `${num(u.memoryRatio * 100)} %`, `${num(u.budget * 100, 0)} %`],
+        ],
+      ),
+    );
+  }
+  if (r.events) {
+    const e = r.events;
+    sections.push("<h2>Events</h2>", table(["published", "applied", "batches", "consumer delay ms", "stream"], [[e.published, e.applied, e.batches, e.consumerDelayMs, e.stream]]));
   }
   if (r.commands) {
     sections.push("<h2>Commands</h2>", table(["command", "req/s", "p50 ms", "p95 ms", "p99 ms", "max ms"], r.commands.map((c) => [c.command, num(c.rps, 0), c.p50Ms, c.p95Ms, c.p99Ms, c.maxMs])));

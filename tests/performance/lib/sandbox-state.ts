@@ -21,7 +21,7 @@ interface SandboxState {
 
 function isMaster(port: number): boolean {
   try {
-    return execFileSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "ROLE"], { encoding: "utf8", timeout: 2000 }).startsWith("master");
+    return execFileSync("redis-cli", ["-h", "127.0.0.1", "-p", String(port), "ROLE"], { encoding: "utf8", timeout: 2000, stdio: ["ignore", "pipe", "ignore"] }).startsWith("master");
   } catch {
     return false;
   }
