@@ -55,6 +55,7 @@ export const dev = {
     rateLimits: { globalPerMinute: 1000, perClientPerMinute: 100, burst: 50 },
     cors: { allowedOrigins: ["https://app.dev.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
+    jwksUri: "https://auth.groundwork.example.com/.well-known/jwks.json",
   },
   delivery: { githubRepository: "groundwork-org/groundwork", githubEnvironment: "dev" },
   cost: { clusterUsdPerMonth: 3000, aiUsdPerDay: 50 },

@@ -58,6 +58,7 @@ export const prod = {
     rateLimits: { globalPerMinute: 1000, perClientPerMinute: 100, burst: 50 },
     cors: { allowedOrigins: ["https://app.groundwork.example.com"], allowedMethods: ["GET", "POST", "PUT", "DELETE"], allowedHeaders: ["Authorization", "Content-Type"] },
     oidcIssuer: "https://auth.groundwork.example.com/",
+    jwksUri: "https://auth.groundwork.example.com/.well-known/jwks.json",
   },
   delivery: { githubRepository: "groundwork-org/groundwork", githubEnvironment: "production" },
   cost: { clusterUsdPerMonth: 25000, aiUsdPerDay: 2000 },

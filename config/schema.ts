@@ -22,6 +22,20 @@ const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "an AWS region su
 const arn = z.string().regex(/^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:\d{0,12}:.+$/, "an AWS ARN");
 const name = z.string().regex(/^[a-z][a-z0-9-]{1,38}[a-z0-9]$/, "lower-case letters, digits and hyphens, 3-40 characters");
 
+/**
+ * How a service's Vertical Pod Autoscaler acts: "off" creates none; "recommend"
+ * only writes recommendations to its status; "auto" applies them to memory
+ * requests (evicting pods) while the HPA scales on CPU alone.
+ */
+export const VERTICAL_AUTOSCALING_MODES = ["off", "recommend", "auto"] as const;
+export type VerticalAutoscalingMode = (typeof VERTICAL_AUTOSCALING_MODES)[number];
+export const verticalAutoscalingMode = z.enum(VERTICAL_AUTOSCALING_MODES);
+/**
+ * Target average HTTP requests per second per pod when the HPA also scales on
+ * the request rate (served by prometheus-adapter); null scales on CPU and memory only.
+ */
+export const requestsPerSecondPerPod = z.number().int().min(1).nullable();
+
 /** CloudWatch Logs accepts only these retention periods. */
 export const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
@@ -123,6 +137,17 @@ export const environmentSchema = z
         domain: z.string().regex(/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$/, "a DNS domain such as staging.example.com"),
         /** Upper bound on every service's HPA maximum here (dev runs small). */
         maxReplicasCap: z.number().int().min(2).max(500),
+        /**
+         * Per-service autoscaling overrides by catalog service name, over the
+         * catalog's `scaling` (config/services.ts); a service not listed keeps
+         * the catalog's settings. Names are checked against the catalog at synth.
+         */
+        autoscaling: z
+          .record(
+            z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "a catalog service name such as api-gateway"),
+            z.object({ verticalAutoscaling: verticalAutoscalingMode.optional(), requestsPerSecondPerPod: requestsPerSecondPerPod.optional() }).strict(),
+          )
+          .default({}),
       })
       .strict(),
     /** The public edge: WAF rate limits, CORS and token validation for the API. */
@@ -145,8 +170,10 @@ export const environmentSchema = z
             allowedHeaders: z.array(z.string().regex(/^[A-Za-z0-9-]+$/, "an HTTP header name")).min(1),
           })
           .strict(),
-        /** OIDC issuer whose JWTs the edge accepts for the API. */
-        oidcIssuer: z.string().regex(/^https:\/\/[^\s]+$/, "an https URL"),
+        /** OIDC issuer whose JWTs the edge accepts for the API (the ALB checks `iss`, `exp` and the signature). */
+        oidcIssuer: z.string().regex(/^https:\/\/[^\s",]+$/, "an https URL"),
+        /** The issuer's JSON Web Key Set, which the ALB fetches to verify token signatures. */
+        jwksUri: z.string().regex(/^https:\/\/[^\s",]+$/, "an https URL such as https://auth.example.com/.well-known/jwks.json"),
       })
       .strict(),
     /** The delivery pipeline that deploys this environment (GitHub Actions through OIDC). */

@@ -4,7 +4,7 @@
  * scenarios and network policies are all generated from this list.
  */
 import { z } from "zod";
-import { ConfigError, parseConfig } from "./schema";
+import { ConfigError, parseConfig, requestsPerSecondPerPod, verticalAutoscalingMode } from "./schema";
 
 const serviceName = z.string().regex(/^[a-z][a-z0-9-]{1,30}[a-z0-9]$/, "a DNS label such as api-gateway");
 
@@ -25,7 +25,23 @@ export const serviceSchema = z
         memoryMiB: z.number().int().min(64),
       })
       .strict(),
-    scaling: z.object({ minReplicas: z.number().int().min(2), maxReplicas: z.number().int().min(2) }).strict(),
+    scaling: z
+      .object({
+        minReplicas: z.number().int().min(2),
+        maxReplicas: z.number().int().min(2),
+        /**
+         * Vertical Pod Autoscaler mode; an environment may override it (`services.autoscaling`).
+         * @default "recommend"
+         */
+        verticalAutoscaling: verticalAutoscalingMode.optional(),
+        /**
+         * Requests per second one pod is sized for: the HPA also scales on the
+         * request rate, aiming at this average per pod.
+         * @default null - CPU and memory only
+         */
+        requestsPerSecondPerPod: requestsPerSecondPerPod.optional(),
+      })
+      .strict(),
     slo: z
       .object({
         availability: z.number().gt(0.9).lt(1),
@@ -63,7 +79,8 @@ const catalog = [
     port: 8080,
     public: true,
     resources: { cpuMillicores: 500, memoryMiB: 512 },
-    scaling: { minReplicas: 3, maxReplicas: 20 },
+    // The request rate leads CPU at the edge; 334 rps a pod carries expectedRps on minReplicas.
+    scaling: { minReplicas: 3, maxReplicas: 20, requestsPerSecondPerPod: 334 },
     slo: { availability: 0.999, latencyP95Ms: 200, expectedRps: 1000, minThroughputRps: 1000 },
     calls: ["content-processing", "ai-orchestrator", "event-processor"],
     uses: ["redis"],
@@ -76,7 +93,7 @@ const catalog = [
     port: 8080,
     public: false,
     resources: { cpuMillicores: 1000, memoryMiB: 1024 },
-    scaling: { minReplicas: 2, maxReplicas: 15 },
+    scaling: { minReplicas: 2, maxReplicas: 15, requestsPerSecondPerPod: 500 },
     slo: { availability: 0.999, latencyP95Ms: 200, expectedRps: 1000, minThroughputRps: 1000 },
     calls: ["event-processor"],
     uses: ["postgres", "redis"],
@@ -89,7 +106,8 @@ const catalog = [
     port: 8080,
     public: false,
     resources: { cpuMillicores: 500, memoryMiB: 1024 },
-    scaling: { minReplicas: 2, maxReplicas: 15 },
+    // Waiting on LLM providers barely uses CPU: only the request rate shows the load.
+    scaling: { minReplicas: 2, maxReplicas: 15, requestsPerSecondPerPod: 500 },
     slo: { availability: 0.995, latencyP95Ms: 200, expectedRps: 1000, minThroughputRps: 1000 },
     calls: ["event-processor"],
     uses: ["postgres", "redis"],

@@ -15,7 +15,9 @@ import { RdsCaBundle } from "../modules/database/ca-bundle";
 import { Database } from "../modules/database/database";
 import { Network } from "../modules/network/network";
 import { OpenSearchLogsDomain } from "../modules/logging/opensearch";
+import { BackupStatus } from "../modules/monitoring/backup-status";
 import { BlackboxExporter } from "../modules/monitoring/blackbox-exporter";
+import { CloudWatchExporter } from "../modules/monitoring/cloudwatch-exporter";
 import * as platform from "../modules/platform";
 import { Registry } from "../modules/registry/registry";
 import { FaultInjection } from "../modules/resilience/fault-injection";
@@ -27,8 +29,8 @@ import { WebAcl } from "../modules/security/web-acl";
 import { ServiceNamespace } from "../modules/service/namespace";
 import { PriorityClasses } from "../modules/service/priority-classes";
 import { ServiceRelease } from "../modules/service/service-release";
-import { deploymentFor, microserviceValues } from "../modules/service/values";
-import { vaultInClusterAddress } from "../modules/vault/constants";
+import { autoscalingOverrides, deploymentFor, microserviceValues, requestsPerSecondTargetOf, vpaAppliesRequests, vpaUpdateModeOf } from "../modules/service/values";
+import { SNAPSHOT_PREFIX, vaultInClusterAddress } from "../modules/vault/constants";
 import { Vault } from "../modules/vault/vault";
 import { alertmanagerConfig } from "../monitoring/alertmanager/config";
 import { dashboards } from "../monitoring/grafana/dashboards";
@@ -160,6 +162,12 @@ export class EnvironmentStack extends TerraformStack {
 
     const ready = this.cluster.readyDependencies;
     const priorityClasses = new PriorityClasses(this, "priority-classes", { dependsOn: ready });
+    // Releases whose pods run at groundwork-platform wait for that class (and are removed before it).
+    const platformReady = [...ready, priorityClasses.platform];
+    // Per-service autoscaling (catalog, then this environment's overrides) decides the VPA mode and prometheus-adapter.
+    const autoscaling = autoscalingOverrides(config);
+    const vpaApplies = props.services.some((s) => vpaAppliesRequests(vpaUpdateModeOf(s, autoscaling)));
+    const usesRequestRate = props.services.some((s) => requestsPerSecondTargetOf(s, autoscaling) !== null);
 
     // Platform add-ons: ingress and TLS, DNS, autoscaling, monitoring, logs, traces, delivery, cost.
     const p = config.platform;
@@ -178,7 +186,7 @@ export class EnvironmentStack extends TerraformStack {
     });
     const storage = new platform.Gp3StorageClass(this, "storage-class", { dependsOn: ready });
     const monitoring = new platform.KubePrometheusStack(this, "kube-prometheus-stack", {
-      dependsOn: [...ready, storage.manifests.release],
+      dependsOn: [...platformReady, storage.manifests.release],
       retentionDays: p.prometheus.retentionDays,
       prometheusStorageGiB: p.prometheus.storageGiB,
       alertmanagerConfigYaml: toYaml(alertmanagerConfig()),
@@ -192,13 +200,15 @@ export class EnvironmentStack extends TerraformStack {
       vpcId: this.network.vpcId,
     });
     const certManager = new platform.CertManager(this, "cert-manager", {
-      dependsOn: ready,
+      // After kube-prometheus-stack: its ServiceMonitor needs the Prometheus Operator CRDs (CertificateExpiringSoon reads it).
+      dependsOn: [...platformReady, monitoring.release],
+      serviceMonitor: true,
       clusterName,
       hostedZoneIds: [p.dns.hostedZoneId],
       acmeIssuer: { name: "letsencrypt", email: p.dns.acmeEmail, dnsZones: [config.services.domain] },
     });
     new platform.ExternalDns(this, "external-dns", {
-      dependsOn: ready,
+      dependsOn: platformReady,
       clusterName,
       domainFilters: [config.services.domain],
       hostedZoneIds: [p.dns.hostedZoneId],
@@ -225,8 +235,9 @@ export class EnvironmentStack extends TerraformStack {
         },
       ],
     });
-    new platform.VerticalPodAutoscaler(this, "vertical-pod-autoscaler", { dependsOn: ready });
-    new platform.FluentBit(this, "fluent-bit", {
+    // The updater and admission controller apply recommendations: only when a service here opts into "auto".
+    new platform.VerticalPodAutoscaler(this, "vertical-pod-autoscaler", { dependsOn: platformReady, updater: vpaApplies, admissionController: vpaApplies });
+    const fluentBit = new platform.FluentBit(this, "fluent-bit", {
       dependsOn: ready,
       clusterName,
       opensearchDomainArn: logs.arn,
@@ -234,19 +245,19 @@ export class EnvironmentStack extends TerraformStack {
       retentionDays: p.logIndexRetentionDays,
     });
     const jaeger = new platform.Jaeger(this, "jaeger", {
-      dependsOn: ready,
+      dependsOn: platformReady,
       clusterName,
       opensearchDomainArn: logs.arn,
       opensearchEndpoint: logs.endpoint,
       retentionDays: p.traceRetentionDays,
     });
     new platform.OpenTelemetryCollector(this, "opentelemetry-collector", {
-      dependsOn: [...ready, jaeger.release, monitoring.release],
+      dependsOn: [...platformReady, jaeger.release, monitoring.release],
       jaegerOtlpEndpoint: jaeger.otlpGrpcEndpoint,
       prometheusRemoteWriteUrl: `${monitoring.prometheusUrl}/api/v1/write`,
     });
     new BlackboxExporter(this, "blackbox-exporter", {
-      dependsOn: [...ready, monitoring.release],
+      dependsOn: [...platformReady, monitoring.release],
       services: props.services,
       serviceNamespace: (service) => service,
       dependencies: {
@@ -256,9 +267,9 @@ export class EnvironmentStack extends TerraformStack {
         opensearch: `https://${logs.endpoint}`,
       },
     });
-    const rollouts = new platform.ArgoRollouts(this, "argo-rollouts", { dependsOn: ready });
+    const rollouts = new platform.ArgoRollouts(this, "argo-rollouts", { dependsOn: platformReady });
     new platform.OpenCost(this, "opencost", {
-      dependsOn: [...ready, monitoring.release],
+      dependsOn: [...platformReady, monitoring.release],
       clusterName,
       prometheusServiceName: monitoring.prometheusServiceName,
       prometheusNamespace: monitoring.namespace,
@@ -274,7 +285,25 @@ export class EnvironmentStack extends TerraformStack {
       storageSizeGiB: config.vault.storageSizeGiB,
       // Vault's database secrets engine verifies RDS (sslmode=verify-full) with the region's public CA bundle.
       databaseCaBundle: new RdsCaBundle(this, "rds-ca-bundle", { region: config.account.region }).pem,
-      dependsOn: [...ready, certManager.release, storage.manifests.release],
+      // kube-prometheus-stack first: vault-manifests holds Vault's ServiceMonitor.
+      dependsOn: [...platformReady, certManager.release, storage.manifests.release, monitoring.release],
+    });
+
+    // Metric sources the alert rules read that no other release produces (modules/monitoring/metric-sources.ts).
+    new CloudWatchExporter(this, "cloudwatch-exporter", {
+      dependsOn: [...platformReady, monitoring.release],
+      clusterName,
+      roleName: `${names.prefix}-cloudwatch-exporter`,
+      region: config.account.region,
+      rdsInstanceIds: [this.database.instanceId, ...this.database.replicas.map((r) => r.identifier)],
+    });
+    new BackupStatus(this, "backup-status", {
+      dependsOn: [...platformReady, monitoring.release],
+      clusterName,
+      roleName: `${names.prefix}-backup-status`,
+      region: config.account.region,
+      database: { instanceId: this.database.instanceId, arn: this.database.primary.arn },
+      vaultSnapshots: { bucketName: this.vault.snapshotBucketName, bucketArn: this.vault.snapshotBucket.bucketArn, prefix: SNAPSHOT_PREFIX },
     });
 
     // The catalog's services, one namespace and one release each, at the image tag the pipeline deploys.
@@ -289,7 +318,18 @@ export class EnvironmentStack extends TerraformStack {
       ],
     });
     const certificate = new PublicCertificate(this, "certificate", { domain: config.services.domain, hostedZoneId: p.dns.hostedZoneId });
-    const deployment = deploymentFor(config, imageTag.stringValue, { wafAclArn: webAcl.arn, certificateArn: certificate.arn });
+    // The custom metrics API for the services' request rate, only when a service scales on it.
+    const adapter = usesRequestRate
+      ? new platform.PrometheusAdapter(this, "prometheus-adapter", {
+          dependsOn: [...platformReady, monitoring.release],
+          prometheusUrl: `http://${monitoring.prometheusServiceName}.${monitoring.namespace}.svc`,
+        })
+      : undefined;
+    const deployment = deploymentFor(config, imageTag.stringValue, {
+      wafAclArn: webAcl.arn,
+      certificateArn: certificate.arn,
+      requestsPerSecondMetric: adapter?.requestsPerSecondMetric,
+    });
     const namespaces = new Construct(this, "namespaces");
     const releases = new Construct(this, "services");
     const namespaceResources: Record<string, ServiceNamespace> = {};
@@ -312,6 +352,7 @@ export class EnvironmentStack extends TerraformStack {
           loadBalancers.release,
           certManager.release,
           this.vault.release,
+          ...(adapter ? [adapter.release] : []),
         ],
       });
     }
@@ -357,7 +398,9 @@ export class EnvironmentStack extends TerraformStack {
       audit_bucket: { value: baseline.auditBucketName, description: "CloudTrail and AWS Config bucket" },
       vault_address: { value: this.vault.address, description: "In-cluster address of the active Vault node" },
       vault_snapshot_bucket: { value: this.vault.snapshotBucketName, description: "Raft snapshot bucket (runbook: vault-snapshot)" },
-      opensearch_endpoint: { value: logs.endpoint, description: "OpenSearch domain for logs and traces" },
+      opensearch_endpoint: { value: logs.endpoint, description: "OpenSearch domain for logs and traces (runbook: opensearch-bootstrap)" },
+      fluent_bit_role_arn: { value: fluentBit.role.arn, description: "IAM role Fluent Bit signs as; mapped to groundwork-logs-writer (runbook: opensearch-bootstrap)" },
+      jaeger_role_arn: { value: jaeger.role.arn, description: "IAM role Jaeger's signing proxy signs as; mapped to groundwork-traces-writer (runbook: opensearch-bootstrap)" },
       fis_experiment_templates: { value: faults.templateIds, description: "FIS experiment template id by experiment name (runbook: chaos)" },
     };
     for (const [name, output] of Object.entries(outputs)) new TerraformOutput(this, name, output);

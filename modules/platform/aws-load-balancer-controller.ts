@@ -1,20 +1,23 @@
 /**
  * AWS Load Balancer Controller: ALBs for Ingresses and NLBs for Services,
- * with the controller's documented IAM policy (iam_policy.json of the
- * matching controller release) narrowed from `*` to ELB and security-group
- * ARNs of this account and region wherever the services support it.
+ * with the controller's documented IAM policy (iam_policy.json of v2.13)
+ * narrowed from `*` to ELB and security-group ARNs of this account and region
+ * wherever the services support it. JWT verification (v2.15) is a listener-rule
+ * action, written with the CreateRule/ModifyRule/ModifyListener already granted;
+ * diff the v2.15.0 iam_policy.json against this when upgrading further.
  * https://kubernetes-sigs.github.io/aws-load-balancer-controller/latest/deploy/installation/
  */
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
 import { awsContext } from "../security/aws-context";
 import type { PolicyStatement } from "../security/service-role";
-import { platformRelease, PodIdentityRole, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, PodIdentityRole, SYSTEM_CLUSTER_CRITICAL, type ChartRef, type PlatformReleaseProps } from "./release";
 
 export const AWS_LOAD_BALANCER_CONTROLLER_CHART: ChartRef = {
   repository: "https://aws.github.io/eks-charts",
   chart: "aws-load-balancer-controller",
-  version: "1.13.3",
+  // v2.15.0: the first controller that programs ALB JWT verification (alb.ingress.kubernetes.io/jwt-validation).
+  version: "1.15.0",
 };
 
 /** Values Groundwork sets on the aws-load-balancer-controller chart. */
@@ -23,6 +26,8 @@ export interface AwsLoadBalancerControllerValues {
   readonly region: string;
   readonly vpcId: string;
   readonly replicaCount: number;
+  /** The chart's own default, pinned: its webhooks gate Pod and Ingress admission cluster-wide. */
+  readonly priorityClassName: typeof SYSTEM_CLUSTER_CRITICAL;
   readonly serviceAccount: { readonly create: boolean; readonly name: string };
   readonly podDisruptionBudget: { readonly maxUnavailable: number };
   /** WAF Classic is retired; WAFv2 stays on. */
@@ -260,6 +265,7 @@ export class AwsLoadBalancerController extends Construct {
       region: ctx.region,
       vpcId: props.vpcId,
       replicaCount: replicas,
+      priorityClassName: SYSTEM_CLUSTER_CRITICAL,
       serviceAccount: { create: true, name: SERVICE_ACCOUNT },
       podDisruptionBudget: { maxUnavailable: 1 },
       enableWaf: false,

@@ -9,13 +9,15 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
 import { awsContext } from "../security/aws-context";
 import { Manifests } from "./manifests";
-import { platformRelease, PodIdentityRole, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, PodIdentityRole, priorityClassOf, type ChartRef, type PlatformPriorityProps, type PlatformReleaseProps } from "./release";
 import { checkHostedZoneIds, hostedZoneArns } from "./route53";
 
 export const CERT_MANAGER_CHART: ChartRef = { repository: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.18.2" };
 
 /** Values Groundwork sets on the cert-manager chart. */
 export interface CertManagerValues {
+  /** `global.priorityClassName` applies to the controller, webhook, cainjector and startupapicheck pods. */
+  readonly global: { readonly priorityClassName: string };
   readonly crds: { readonly enabled: boolean; readonly keep: boolean };
   readonly replicaCount: number;
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
@@ -40,7 +42,7 @@ export interface AcmeIssuerSpec {
   readonly dnsZones: readonly string[];
 }
 
-export interface CertManagerProps extends PlatformReleaseProps {
+export interface CertManagerProps extends PlatformReleaseProps, PlatformPriorityProps {
   readonly clusterName: string;
   /** Route53 hosted zones cert-manager may write challenge records to. */
   readonly hostedZoneIds: readonly string[];
@@ -105,6 +107,7 @@ export class CertManager extends Construct {
     });
     const pdb = { enabled: true, minAvailable: 1 };
     this.values = {
+      global: { priorityClassName: priorityClassOf("CertManager", props) },
       crds: { enabled: true, keep: true },
       replicaCount: 2,
       podDisruptionBudget: pdb,

@@ -8,7 +8,7 @@
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
 import { awsContext } from "../security/aws-context";
-import { platformRelease, PodIdentityRole, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, PodIdentityRole, priorityClassOf, type ChartRef, type PlatformPriorityProps, type PlatformReleaseProps } from "./release";
 import { checkHostedZoneIds, hostedZoneArns } from "./route53";
 
 export const EXTERNAL_DNS_CHART: ChartRef = { repository: "https://kubernetes-sigs.github.io/external-dns/", chart: "external-dns", version: "1.19.0" };
@@ -29,9 +29,10 @@ export interface ExternalDnsValues {
   readonly extraArgs: readonly string[];
   readonly serviceMonitor: { readonly enabled: boolean };
   readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> };
+  readonly priorityClassName: string;
 }
 
-export interface ExternalDnsProps extends PlatformReleaseProps {
+export interface ExternalDnsProps extends PlatformReleaseProps, PlatformPriorityProps {
   readonly clusterName: string;
   /** Domains external-dns may manage records under, such as `staging.example.com`. */
   readonly domainFilters: readonly string[];
@@ -107,6 +108,7 @@ export class ExternalDns extends Construct {
       extraArgs: props.hostedZoneIds.map((z) => `--zone-id-filter=${z}`),
       serviceMonitor: { enabled: props.serviceMonitor ?? false },
       resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+      priorityClassName: priorityClassOf("ExternalDns", props),
     };
     this.release = platformRelease(this, "release", {
       ...EXTERNAL_DNS_CHART,

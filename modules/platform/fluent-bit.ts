@@ -5,11 +5,14 @@
  * Identity role (Fluent Bit >= 4.0 reads EKS Pod Identity credentials:
  * https://github.com/fluent/fluent-bit/pull/10115). Daily indices
  * `<indexPrefix>-YYYY.MM.DD`; an ISM policy deletes them after
- * `retentionDays` (see `ismPolicy` and docs/design-notes.md).
+ * `retentionDays`. Terraform cannot apply the policy (nor map the role to an
+ * OpenSearch role): the `opensearch-bootstrap` runbook does, from the same
+ * source as `ismPolicy` (./opensearch-indices.mjs).
  */
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
 import { awsContext } from "../security/aws-context";
+import { LOG_INDEX_PREFIX, logRetentionPolicy } from "./opensearch-indices.mjs";
 import { platformRelease, PodIdentityRole, type ChartRef, type PlatformReleaseProps } from "./release";
 
 export const FLUENT_BIT_CHART: ChartRef = { repository: "https://fluent.github.io/helm-charts", chart: "fluent-bit", version: "0.49.1" };
@@ -56,15 +59,17 @@ export class FluentBit extends Construct {
   /** Days log indices are kept. */
   readonly retentionDays: number;
   readonly indexPrefix: string;
-  /** The ISM policy body to PUT at `_plugins/_ism/policies/<indexPrefix>-retention`. */
+  /** The ISM policy body the opensearch-bootstrap runbook PUTs at `_plugins/_ism/policies/<ismPolicyId>`. */
   readonly ismPolicy: object;
+  /** `<indexPrefix>-retention`. */
+  readonly ismPolicyId: string;
 
   constructor(scope: Construct, id: string, props: FluentBitProps) {
     super(scope, id);
     if (!Number.isInteger(props.retentionDays) || props.retentionDays < 1 || props.retentionDays > 3650) {
       throw new Error(`FluentBit: retentionDays is ${props.retentionDays}; expected an integer from 1 to 3650`);
     }
-    this.indexPrefix = props.indexPrefix ?? "logs-k8s";
+    this.indexPrefix = props.indexPrefix ?? LOG_INDEX_PREFIX;
     if (!/^[a-z][a-z0-9-]{0,40}$/.test(this.indexPrefix)) {
       throw new Error(`FluentBit: indexPrefix is "${this.indexPrefix}"; expected lower-case letters, digits and "-"`);
     }
@@ -85,17 +90,9 @@ export class FluentBit extends Construct {
       ],
       dependsOn: props.dependsOn,
     });
-    this.ismPolicy = {
-      policy: {
-        description: `Delete ${this.indexPrefix} indices after ${this.retentionDays} days`,
-        default_state: "hot",
-        states: [
-          { name: "hot", actions: [], transitions: [{ state_name: "delete", conditions: { min_index_age: `${this.retentionDays}d` } }] },
-          { name: "delete", actions: [{ delete: {} }], transitions: [] },
-        ],
-        ism_template: [{ index_patterns: [`${this.indexPrefix}-*`], priority: 100 }],
-      },
-    };
+    const retention = logRetentionPolicy(this.retentionDays, this.indexPrefix);
+    this.ismPolicy = retention.body;
+    this.ismPolicyId = retention.id;
     this.values = {
       kind: "DaemonSet",
       serviceAccount: { create: true, name: SERVICE_ACCOUNT },

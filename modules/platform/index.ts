@@ -11,6 +11,7 @@ export * from "./manifests";
 export * from "./metrics-server";
 export * from "./opencost";
 export * from "./opentelemetry-collector";
+export * from "./prometheus-adapter";
 export * from "./release";
 export * from "./storage-class";
 export * from "./vertical-pod-autoscaler";

@@ -11,7 +11,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
 import { awsContext } from "../security/aws-context";
 import { Manifests } from "./manifests";
-import { platformRelease, PodIdentityRole, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, PodIdentityRole, priorityClassOf, type ChartRef, type PlatformPriorityProps, type PlatformReleaseProps } from "./release";
 
 export const JAEGER_CHART: ChartRef = { repository: "https://jaegertracing.github.io/helm-charts", chart: "jaeger", version: "3.4.1" };
 
@@ -23,12 +23,12 @@ export interface JaegerValues {
     readonly elasticsearch: { readonly scheme: "http"; readonly host: string; readonly port: number; readonly anonymous: boolean; readonly usePassword: boolean; readonly extraEnv: readonly { readonly name: string; readonly value: string }[] };
   };
   readonly agent: { readonly enabled: boolean };
-  readonly collector: { readonly enabled: boolean; readonly replicaCount: number };
-  readonly query: { readonly enabled: boolean; readonly replicaCount: number };
+  readonly collector: { readonly enabled: boolean; readonly replicaCount: number; readonly priorityClassName: string };
+  readonly query: { readonly enabled: boolean; readonly replicaCount: number; readonly priorityClassName: string };
   readonly esIndexCleaner: { readonly enabled: boolean; readonly numberOfDays: number; readonly schedule: string };
 }
 
-export interface JaegerProps extends PlatformReleaseProps {
+export interface JaegerProps extends PlatformReleaseProps, PlatformPriorityProps {
   readonly clusterName: string;
   readonly opensearchDomainArn: string;
   /** Endpoint host name of the domain (no scheme). */
@@ -68,6 +68,7 @@ export class Jaeger extends Construct {
     }
     const replicas = props.replicas ?? 2;
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > 10) throw new Error(`Jaeger: replicas is ${replicas}; expected an integer from 1 to 10`);
+    const priorityClassName = priorityClassOf("Jaeger", props);
     this.retentionDays = props.retentionDays;
     this.namespace = props.namespace ?? "tracing";
     this.otlpGrpcEndpoint = `jaeger-collector.${this.namespace}.svc:4317`;
@@ -104,6 +105,8 @@ export class Jaeger extends Construct {
               metadata: { labels },
               spec: {
                 serviceAccountName: PROXY,
+                // The collector cannot store a span without the proxy: same class as Jaeger.
+                priorityClassName,
                 securityContext: { runAsNonRoot: true, runAsUser: 65534, seccompProfile: { type: "RuntimeDefault" } },
                 containers: [
                   {
@@ -153,8 +156,8 @@ export class Jaeger extends Construct {
         },
       },
       agent: { enabled: false },
-      collector: { enabled: true, replicaCount: replicas },
-      query: { enabled: true, replicaCount: replicas },
+      collector: { enabled: true, replicaCount: replicas, priorityClassName },
+      query: { enabled: true, replicaCount: replicas, priorityClassName },
       esIndexCleaner: { enabled: true, numberOfDays: props.retentionDays, schedule: "55 23 * * *" },
     };
     this.release = platformRelease(this, "release", {

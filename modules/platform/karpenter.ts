@@ -20,7 +20,7 @@ import { Construct } from "constructs";
 import { awsContext } from "../security/aws-context";
 import type { PolicyStatement } from "../security/service-role";
 import { Manifests, type KubernetesObject } from "./manifests";
-import { platformRelease, PodIdentityRole, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, PodIdentityRole, SYSTEM_CLUSTER_CRITICAL, type ChartRef, type PlatformReleaseProps } from "./release";
 
 export const KARPENTER_CHART: ChartRef = { repository: "oci://public.ecr.aws/karpenter", chart: "karpenter", version: "1.6.3" };
 
@@ -72,6 +72,8 @@ export interface NodePoolSpec {
 export interface KarpenterValues {
   readonly settings: { readonly clusterName: string; readonly clusterEndpoint: string; readonly interruptionQueue: string };
   readonly replicas: number;
+  /** The chart's own default, pinned: the node autoscaler must outrank every pod it schedules nodes for. */
+  readonly priorityClassName: typeof SYSTEM_CLUSTER_CRITICAL;
   readonly serviceAccount: { readonly create: boolean; readonly name: string };
   readonly controller: { readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> } };
   readonly serviceMonitor: { readonly enabled: boolean };
@@ -369,6 +371,7 @@ export class Karpenter extends Construct {
     this.values = {
       settings: { clusterName: props.clusterName, clusterEndpoint: props.clusterEndpoint, interruptionQueue: this.queue.name },
       replicas,
+      priorityClassName: SYSTEM_CLUSTER_CRITICAL,
       serviceAccount: { create: true, name: SERVICE_ACCOUNT },
       controller: { resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { memory: "1Gi" } } },
       serviceMonitor: { enabled: props.serviceMonitor ?? false },

@@ -1,8 +1,8 @@
 /**
  * kube-prometheus-stack: Prometheus Operator, Prometheus (HA pair on gp3
  * volumes), Alertmanager (configuration from monitoring/alertmanager/, receiver
- * secrets mounted from a Kubernetes Secret), Grafana (admin credentials from an
- * existing Secret, dashboards loaded by the sidecar), node-exporter and
+ * secrets mounted from a Kubernetes Secret), Grafana (a random admin password
+ * the chart generates, dashboards loaded by the sidecar), node-exporter and
  * kube-state-metrics. The repository's alert rules and dashboards are loaded
  * from props.
  */
@@ -10,7 +10,7 @@ import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
 import YAML from "yaml";
 import { Manifests } from "./manifests";
-import { platformRelease, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, priorityClassOf, type ChartRef, type PlatformPriorityProps, type PlatformReleaseProps } from "./release";
 
 export const KUBE_PROMETHEUS_STACK_CHART: ChartRef = {
   repository: "https://prometheus-community.github.io/helm-charts",
@@ -45,23 +45,40 @@ export interface KubePrometheusStackValues {
       readonly storageSpec: VolumeClaim;
       readonly serviceMonitorSelectorNilUsesHelmValues: boolean;
       readonly podMonitorSelectorNilUsesHelmValues: boolean;
+      readonly probeSelectorNilUsesHelmValues: boolean;
+      readonly scrapeConfigSelectorNilUsesHelmValues: boolean;
       readonly ruleSelectorNilUsesHelmValues: boolean;
       readonly enableRemoteWriteReceiver: boolean;
+      readonly priorityClassName: string;
     };
   };
   readonly alertmanager: {
     readonly config?: Record<string, unknown>;
-    readonly alertmanagerSpec: { readonly replicas: number; readonly podAntiAffinity: "hard" | "soft"; readonly secrets: readonly string[]; readonly storage: VolumeClaim };
+    readonly alertmanagerSpec: {
+      readonly replicas: number;
+      readonly podAntiAffinity: "hard" | "soft";
+      readonly secrets: readonly string[];
+      readonly storage: VolumeClaim;
+      readonly priorityClassName: string;
+    };
   };
+  readonly prometheusOperator: { readonly priorityClassName: string };
   readonly grafana: {
-    readonly admin: { readonly existingSecret: string; readonly userKey: string; readonly passwordKey: string };
+    /** "" makes the Grafana chart generate a random password (kept across upgrades) instead of kube-prometheus-stack's well-known default. */
+    readonly adminPassword?: "";
+    readonly admin?: { readonly existingSecret: string; readonly userKey: string; readonly passwordKey: string };
+    readonly priorityClassName: string;
     readonly sidecar: { readonly dashboards: { readonly enabled: boolean; readonly label: string; readonly labelValue: string; readonly searchNamespace: string } };
   };
-  readonly "kube-state-metrics": { readonly metricLabelsAllowlist: readonly string[] };
+  readonly "kube-state-metrics": { readonly metricLabelsAllowlist: readonly string[]; readonly priorityClassName: string };
   readonly additionalPrometheusRulesMap: Record<string, { readonly groups: readonly PrometheusRuleGroup[] }>;
 }
 
-export interface KubePrometheusStackProps extends PlatformReleaseProps {
+/**
+ * `priorityClassName` applies to Prometheus, Alertmanager, the operator, Grafana and
+ * kube-state-metrics; node-exporter keeps the chart's own class.
+ */
+export interface KubePrometheusStackProps extends PlatformReleaseProps, PlatformPriorityProps {
   /**
    * Prometheus replicas; each scrapes everything (HA pair, deduplicated by Alertmanager).
    * @default 2
@@ -92,13 +109,16 @@ export interface KubePrometheusStackProps extends PlatformReleaseProps {
   readonly alertmanagerConfigYaml?: string;
   /**
    * Kubernetes Secret in the release namespace holding receiver credentials, mounted at
-   * /etc/alertmanager/secrets/<name>/ (synced from Vault; never created here).
+   * /etc/alertmanager/secrets/<name>/. Created by the operator from Vault (docs/production-setup.md),
+   * never here; until it exists the operator-managed Alertmanager pods wait, the release does not fail.
    * @default "alertmanager-receivers"
    */
   readonly alertmanagerSecretName?: string;
   /**
-   * Kubernetes Secret holding Grafana's admin user (`admin-user`) and password (`admin-password`).
-   * @default "grafana-admin"
+   * An existing Secret holding Grafana's admin user (`admin-user`) and password (`admin-password`).
+   * It must exist before the release installs: Grafana reads it at start.
+   * @default - none: the Grafana chart generates a random 40-character password into the Secret
+   * `kube-prometheus-stack-grafana` and keeps it across upgrades
    */
   readonly grafanaAdminSecretName?: string;
   /**
@@ -152,6 +172,8 @@ export class KubePrometheusStack extends Construct {
   readonly prometheusUrl: string;
   /** Service name of Prometheus. */
   readonly prometheusServiceName = "kube-prometheus-stack-prometheus";
+  /** Secret holding Grafana's `admin-user` and `admin-password`: the chart-generated one unless `grafanaAdminSecretName` is given. */
+  readonly grafanaAdminSecret: string;
 
   constructor(scope: Construct, id: string, props: KubePrometheusStackProps) {
     super(scope, id);
@@ -180,6 +202,10 @@ export class KubePrometheusStack extends Construct {
       if (inline) throw new Error(`KubePrometheusStack: ${inline} is a literal credential; expected its *_file form reading the mounted receiver Secret`);
       amConfig = parsed as Record<string, unknown>;
     }
+    if (props.grafanaAdminSecretName !== undefined && !/^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/.test(props.grafanaAdminSecretName)) {
+      throw new Error(`KubePrometheusStack: grafanaAdminSecretName is "${props.grafanaAdminSecretName}"; expected a Secret name (lower-case letters, digits, "-" and ".")`);
+    }
+    const priorityClassName = priorityClassOf("KubePrometheusStack", props);
     const groupNames = new Set<string>();
     for (const g of props.ruleGroups ?? []) {
       if (!g.name || groupNames.has(g.name)) throw new Error(`KubePrometheusStack: ruleGroups has a missing or duplicate name "${g.name}"; expected unique group names`);
@@ -195,6 +221,8 @@ export class KubePrometheusStack extends Construct {
     }
 
     this.namespace = props.namespace ?? "monitoring";
+    // The Grafana chart names its generated Secret after the release: <release>-grafana.
+    this.grafanaAdminSecret = props.grafanaAdminSecretName ?? "kube-prometheus-stack-grafana";
     this.prometheusUrl = `http://${this.prometheusServiceName}.${this.namespace}.svc:9090`;
     const storageClassName = props.storageClassName ?? "gp3";
     const claim = (gib: number): VolumeClaim => ({
@@ -210,22 +238,30 @@ export class KubePrometheusStack extends Construct {
           retentionSize: `${Math.floor(storageGiB * 0.9)}GB`,
           podAntiAffinity: "hard",
           storageSpec: claim(storageGiB),
-          // Select ServiceMonitors, PodMonitors and rules from every release, not only this one.
+          // Select ServiceMonitors, PodMonitors, Probes (the blackbox checks), ScrapeConfigs and rules
+          // from every release, not only those labelled with this release's name.
           serviceMonitorSelectorNilUsesHelmValues: false,
           podMonitorSelectorNilUsesHelmValues: false,
+          probeSelectorNilUsesHelmValues: false,
+          scrapeConfigSelectorNilUsesHelmValues: false,
           ruleSelectorNilUsesHelmValues: false,
           enableRemoteWriteReceiver: props.remoteWriteReceiver ?? false,
+          priorityClassName,
         },
       },
       alertmanager: {
         ...(amConfig ? { config: amConfig } : {}),
-        alertmanagerSpec: { replicas: amReplicas, podAntiAffinity: "hard", secrets: [secretName], storage: claim(5) },
+        alertmanagerSpec: { replicas: amReplicas, podAntiAffinity: "hard", secrets: [secretName], storage: claim(5), priorityClassName },
       },
+      prometheusOperator: { priorityClassName },
       grafana: {
-        admin: { existingSecret: props.grafanaAdminSecretName ?? "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" },
+        ...(props.grafanaAdminSecretName
+          ? { admin: { existingSecret: props.grafanaAdminSecretName, userKey: "admin-user", passwordKey: "admin-password" } }
+          : { adminPassword: "" as const }),
+        priorityClassName,
         sidecar: { dashboards: { enabled: true, label: "grafana_dashboard", labelValue: DASHBOARD_LABEL.grafana_dashboard, searchNamespace: "ALL" } },
       },
-      "kube-state-metrics": { metricLabelsAllowlist: [`pods=[${podLabels.join(",")}]`, "namespaces=[team]"] },
+      "kube-state-metrics": { metricLabelsAllowlist: [`pods=[${podLabels.join(",")}]`, "namespaces=[team]"], priorityClassName },
       additionalPrometheusRulesMap: props.ruleGroups?.length ? { groundwork: { groups: [...props.ruleGroups] } } : {},
     };
     this.release = platformRelease(this, "release", {

@@ -1,7 +1,7 @@
 /** metrics-server: the resource metrics API that HPAs and `kubectl top` read. */
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
-import { platformRelease, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, SYSTEM_CLUSTER_CRITICAL, type ChartRef, type PlatformReleaseProps } from "./release";
 
 export const METRICS_SERVER_CHART: ChartRef = {
   repository: "https://kubernetes-sigs.github.io/metrics-server/",
@@ -12,6 +12,8 @@ export const METRICS_SERVER_CHART: ChartRef = {
 /** Values Groundwork sets on the metrics-server chart. */
 export interface MetricsServerValues {
   readonly replicas: number;
+  /** The chart's own default, pinned: HPAs stop scaling without the metrics API. */
+  readonly priorityClassName: typeof SYSTEM_CLUSTER_CRITICAL;
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
   readonly metrics: { readonly enabled: boolean };
   readonly serviceMonitor: { readonly enabled: boolean };
@@ -44,6 +46,7 @@ export class MetricsServer extends Construct {
     }
     this.values = {
       replicas,
+      priorityClassName: SYSTEM_CLUSTER_CRITICAL,
       podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
       metrics: { enabled: props.serviceMonitor ?? false },
       serviceMonitor: { enabled: props.serviceMonitor ?? false },

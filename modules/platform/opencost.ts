@@ -1,12 +1,13 @@
 /**
  * OpenCost reading kube-prometheus-stack's Prometheus. Costs are allocated
- * by namespace and by the pods' `service` label (kube-state-metrics exports
- * it, see KubePrometheusStackProps.podLabelsToExport); query with
+ * by namespace and by the pods' `service` label, which charts/microservice
+ * puts on every service's pods (`microservice.labels`) and kube-state-metrics
+ * exports (see KubePrometheusStackProps.podLabelsToExport); query with
  * `/allocation?window=7d&aggregate=namespace,label:service`.
  */
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
-import { platformRelease, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, priorityClassOf, type ChartRef, type PlatformPriorityProps, type PlatformReleaseProps } from "./release";
 
 export const OPENCOST_CHART: ChartRef = { repository: "https://opencost.github.io/opencost-helm-chart", chart: "opencost", version: "2.2.8" };
 
@@ -15,6 +16,7 @@ export const COST_AGGREGATIONS = ["namespace", "label:service"] as const;
 
 /** Values Groundwork sets on the opencost chart. */
 export interface OpenCostValues {
+  readonly priorityClassName: string;
   readonly opencost: {
     readonly exporter: { readonly defaultClusterId: string };
     readonly prometheus: { readonly internal: { readonly enabled: boolean; readonly serviceName: string; readonly namespaceName: string; readonly port: number } };
@@ -23,7 +25,7 @@ export interface OpenCostValues {
   };
 }
 
-export interface OpenCostProps extends PlatformReleaseProps {
+export interface OpenCostProps extends PlatformReleaseProps, PlatformPriorityProps {
   /** Cluster id shown in cost reports. */
   readonly clusterName: string;
   /** Prometheus Service name (KubePrometheusStack.prometheusServiceName). */
@@ -51,6 +53,7 @@ export class OpenCost extends Construct {
   constructor(scope: Construct, id: string, props: OpenCostProps) {
     super(scope, id);
     this.values = {
+      priorityClassName: priorityClassOf("OpenCost", props),
       opencost: {
         exporter: { defaultClusterId: props.clusterName },
         prometheus: {

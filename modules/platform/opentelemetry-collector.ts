@@ -5,7 +5,7 @@
  */
 import type { Release } from "@cdktf/provider-helm/lib/release";
 import { Construct } from "constructs";
-import { platformRelease, type ChartRef, type PlatformReleaseProps } from "./release";
+import { platformRelease, priorityClassOf, type ChartRef, type PlatformPriorityProps, type PlatformReleaseProps } from "./release";
 
 export const OTEL_COLLECTOR_CHART: ChartRef = {
   repository: "https://open-telemetry.github.io/opentelemetry-helm-charts",
@@ -18,12 +18,13 @@ export interface OpenTelemetryCollectorValues {
   readonly mode: "deployment";
   readonly image: { readonly repository: string };
   readonly replicaCount: number;
+  readonly priorityClassName: string;
   readonly podDisruptionBudget: { readonly enabled: boolean; readonly minAvailable: number };
   readonly resources: { readonly requests: Record<string, string>; readonly limits: Record<string, string> };
   readonly config: Record<string, unknown>;
 }
 
-export interface OpenTelemetryCollectorProps extends PlatformReleaseProps {
+export interface OpenTelemetryCollectorProps extends PlatformReleaseProps, PlatformPriorityProps {
   /** Jaeger collector OTLP/gRPC endpoint, `host:port`, such as `jaeger-collector.tracing.svc:4317`. */
   readonly jaegerOtlpEndpoint: string;
   /** Prometheus remote-write URL, such as `http://kube-prometheus-stack-prometheus.monitoring.svc:9090/api/v1/write`. */
@@ -60,6 +61,7 @@ export class OpenTelemetryCollector extends Construct {
       mode: "deployment",
       image: { repository: "otel/opentelemetry-collector-contrib" },
       replicaCount: replicas,
+      priorityClassName: priorityClassOf("OpenTelemetryCollector", props),
       podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
       resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { memory: "1Gi" } },
       config: {

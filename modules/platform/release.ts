@@ -9,6 +9,7 @@ import { Release } from "@cdktf/provider-helm/lib/release";
 import type { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { ServiceRole, type PolicyStatement } from "../security/service-role";
+import { PRIORITY_CLASSES } from "../service/priority-classes";
 
 /** Props every platform release construct accepts. */
 export interface PlatformReleaseProps {
@@ -29,6 +30,41 @@ export interface PlatformReleaseProps {
    * @default 600
    */
   readonly timeoutSeconds?: number;
+}
+
+/**
+ * Props of a release whose pods run at a Groundwork PriorityClass. The class
+ * must exist before the pods are created: put the `PriorityClasses`
+ * construct's `platform` class in `dependsOn`.
+ */
+export interface PlatformPriorityProps {
+  /**
+   * PriorityClass of the release's pods.
+   * @default "groundwork-platform" - above the services, so under pressure the scheduler evicts services first
+   */
+  readonly priorityClassName?: string;
+}
+
+/** The platform PriorityClass, the default of {@link PlatformPriorityProps.priorityClassName}. */
+export const PLATFORM_PRIORITY_CLASS = PRIORITY_CLASSES.platform;
+
+/**
+ * The class cluster-critical controllers (Karpenter, metrics-server, the load
+ * balancer controller) run at: their charts default to it, and a node
+ * autoscaler or the metrics API must outrank everything it keeps running.
+ * https://kubernetes.io/docs/tasks/administer-cluster/guaranteed-scheduling-critical-addon-pods/
+ */
+export const SYSTEM_CLUSTER_CRITICAL = "system-cluster-critical";
+
+const PRIORITY_CLASS_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+
+/** The priority class a release's pods get; refuses a name Kubernetes would reject. */
+export function priorityClassOf(construct: string, props: PlatformPriorityProps): string {
+  const name = props.priorityClassName ?? PLATFORM_PRIORITY_CLASS;
+  if (!PRIORITY_CLASS_NAME.test(name)) {
+    throw new Error(`${construct}: priorityClassName is "${name}"; expected a PriorityClass name (lower-case letters, digits, "-" and ".")`);
+  }
+  return name;
 }
 
 /** A chart reference: repository, chart name and the exact version. */

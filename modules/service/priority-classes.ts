@@ -18,17 +18,21 @@ export interface PriorityClassesProps {
 export class PriorityClasses extends Construct {
   /** Both classes, for releases whose pods name them. */
   readonly classes: PriorityClassV1[];
+  /** `groundwork-platform`: platform releases whose pods name it depend on it. */
+  readonly platform: PriorityClassV1;
+  /** `groundwork-services`: the catalog's services. */
+  readonly services: PriorityClassV1;
 
   constructor(scope: Construct, id: string, props: PriorityClassesProps = {}) {
     super(scope, id);
-    const platform = new PriorityClassV1(this, "platform", {
+    this.platform = new PriorityClassV1(this, "platform", {
       metadata: { name: PRIORITY_CLASSES.platform },
       value: 1_000_000,
       description: "Groundwork platform add-ons: ingress, DNS, autoscaling, monitoring, secrets",
       preemptionPolicy: "PreemptLowerPriority",
       dependsOn: props.dependsOn,
     });
-    const services = new PriorityClassV1(this, "services", {
+    this.services = new PriorityClassV1(this, "services", {
       metadata: { name: PRIORITY_CLASSES.services },
       value: 100_000,
       globalDefault: false,
@@ -36,6 +40,6 @@ export class PriorityClasses extends Construct {
       preemptionPolicy: "PreemptLowerPriority",
       dependsOn: props.dependsOn,
     });
-    this.classes = [platform, services];
+    this.classes = [this.platform, this.services];
   }
 }

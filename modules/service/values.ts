@@ -5,7 +5,7 @@
  * values.schema.json checks the same shape again at install time.
  */
 import { Token } from "cdktf";
-import type { EnvironmentConfig, EnvironmentName } from "../../config/schema";
+import type { EnvironmentConfig, EnvironmentName, VerticalAutoscalingMode } from "../../config/schema";
 import { maxReplicasIn, type Service } from "../../config/services";
 import { subnetLayout } from "../network/cidr";
 import { VAULT_CA_ISSUER } from "../vault/constants";
@@ -16,6 +16,18 @@ export const MICROSERVICE_CHART_PATH = "charts/microservice";
 
 /** VPA update modes the chart accepts. "Off" only recommends. */
 export type VpaUpdateMode = "Off" | "Initial" | "Recreate" | "InPlaceOrRecreate";
+
+/**
+ * What each config mode (config/schema.ts) means for the chart: null renders
+ * no VerticalPodAutoscaler; "auto" evicts and recreates pods with the
+ * recommended requests (upstream's deprecated "Auto" is "Recreate").
+ */
+export const VPA_UPDATE_MODES: Readonly<Record<VerticalAutoscalingMode, VpaUpdateMode | null>> = { off: null, recommend: "Off", auto: "Recreate" };
+
+/** Whether a VPA in this mode changes pods' requests (and so needs the VPA updater and admission controller). */
+export function vpaAppliesRequests(mode: VpaUpdateMode | null): boolean {
+  return mode !== null && mode !== "Off";
+}
 
 /** Kubernetes CPU and memory quantities. */
 export interface ResourceQuantities {
@@ -71,7 +83,7 @@ export interface MicroserviceValues {
     readonly targetMemoryUtilizationPercentage: number;
     readonly requestsPerSecond: { readonly metricName: string; readonly targetAveragePerPod: number };
   };
-  readonly verticalAutoscaling: { readonly updateMode: VpaUpdateMode; readonly controlledResources: readonly ("cpu" | "memory")[] };
+  readonly verticalAutoscaling: { readonly enabled: boolean; readonly updateMode: VpaUpdateMode; readonly controlledResources: readonly ("cpu" | "memory")[] };
   readonly podDisruptionBudget: { readonly maxUnavailable: number };
   readonly ingress: {
     readonly enabled: boolean;
@@ -82,6 +94,8 @@ export interface MicroserviceValues {
     readonly wafAclArn: string;
     readonly certificateArn: string;
     readonly responseHeaders: EdgeResponseHeaders;
+    /** The ALB rejects a request without a valid bearer JWT from this issuer before it reaches the service. */
+    readonly jwtValidation: { readonly issuer: string; readonly jwksEndpoint: string };
   };
   readonly metrics: { readonly serviceMonitor: boolean; readonly path: string; readonly interval: string };
   readonly networkPolicy: {
@@ -118,6 +132,8 @@ export interface EdgeResponseHeaders {
 export interface EdgePolicy {
   /** OIDC issuer whose JWTs are accepted. */
   readonly oidcIssuer: string;
+  /** The issuer's JSON Web Key Set: the ALB verifies token signatures with it. */
+  readonly jwksUri: string;
   /** Requests per minute from one client (token bucket refill). */
   readonly rateLimitPerClientPerMinute: number;
   /** Requests a client may burst above its rate (token bucket size). */
@@ -180,17 +196,25 @@ export interface ServiceDeployment {
    */
   readonly serviceNamespace?: (service: string) => string;
   /**
-   * Pods metric (from prometheus-adapter) the HPA also scales on, targeting
-   * `expectedRps / minReplicas` per pod.
+   * Pods metric (from prometheus-adapter) the HPA also scales on, for the
+   * services with a requests-per-second target (see `requestsPerSecondTargets`).
    * @default - no requests-per-second metric (CPU and memory only)
    */
   readonly requestsPerSecondMetric?: string;
   /**
-   * Per-service VPA opt-in by service name. A mode other than "Off" lets the
-   * VPA set memory requests, and the HPA then scales on CPU only.
-   * @default - every service "Off" (recommendations only)
+   * Per-service requests-per-second target per pod by service name, over the
+   * catalog's `scaling.requestsPerSecondPerPod`; null turns the metric off.
+   * @default - the catalog's targets
    */
-  readonly verticalAutoscaling?: Readonly<Record<string, VpaUpdateMode>>;
+  readonly requestsPerSecondTargets?: Readonly<Record<string, number | null>>;
+  /**
+   * Per-service VPA mode by service name, over the catalog's
+   * `scaling.verticalAutoscaling` (mapped by `VPA_UPDATE_MODES`). A mode other
+   * than "Off" lets the VPA set memory requests, and the HPA then scales on
+   * CPU only; null renders no VPA.
+   * @default - the catalog's modes ("recommend": "Off", recommendations only)
+   */
+  readonly verticalAutoscaling?: Readonly<Record<string, VpaUpdateMode | null>>;
   /**
    * Per-service egress outside the cluster by service name (for example an
    * LLM provider's API).
@@ -245,9 +269,10 @@ function checkArn(field: string, value: string, pattern: RegExp, expected: strin
 }
 
 /**
- * Plain environment variables of a public service, which is the API's edge:
- * the ALB neither validates bearer JWTs nor limits one client's burst (WAF
- * counts per minute with no burst), and it cannot send the CORS headers (one
+ * Plain environment variables of a public service, which is the API's edge.
+ * The ALB verifies the bearer JWT (templates/ingress.yaml); the service still
+ * gets the issuer to read claims and authorise. The ALB does not limit one
+ * client's burst (WAF counts per minute with no burst), and it cannot send the CORS headers (one
  * static origin at most, and the controller's listener-attributes annotation
  * cannot carry the comma of a list; see templates/ingress.yaml). Lists are
  * comma-separated. No secrets: the issuer's signing keys are public (JWKS).
@@ -260,6 +285,34 @@ export function edgeEnv(edge: EdgePolicy): Record<string, string> {
     CORS_ALLOWED_ORIGINS: edge.cors.allowedOrigins.join(","),
     CORS_ALLOWED_METHODS: edge.cors.allowedMethods.join(","),
     CORS_ALLOWED_HEADERS: edge.cors.allowedHeaders.join(","),
+  };
+}
+
+/** The per-service autoscaling overrides of a deployment (or of an environment's config, see `autoscalingOverrides`). */
+export type AutoscalingOverrides = Pick<ServiceDeployment, "verticalAutoscaling" | "requestsPerSecondTargets">;
+
+/** The VPA update mode of a service, null for no VPA: the override by name, else the catalog's mode. */
+export function vpaUpdateModeOf(service: Pick<Service, "name" | "scaling">, overrides: AutoscalingOverrides): VpaUpdateMode | null {
+  const byName = overrides.verticalAutoscaling ?? {};
+  return Object.hasOwn(byName, service.name) ? byName[service.name] : VPA_UPDATE_MODES[service.scaling.verticalAutoscaling ?? "recommend"];
+}
+
+/** The requests-per-second target per pod of a service, null for none: the override by name, else the catalog's. */
+export function requestsPerSecondTargetOf(service: Pick<Service, "name" | "scaling">, overrides: AutoscalingOverrides): number | null {
+  const byName = overrides.requestsPerSecondTargets ?? {};
+  const target = Object.hasOwn(byName, service.name) ? byName[service.name] : (service.scaling.requestsPerSecondPerPod ?? null);
+  if (target !== null && (!Number.isInteger(target) || target < 1)) {
+    throw new Error(`requestsPerSecondTargets.${service.name} is ${target}; expected a positive integer or null`);
+  }
+  return target;
+}
+
+/** An environment's `services.autoscaling` overrides in the deployment's terms (VPA modes mapped by `VPA_UPDATE_MODES`). */
+export function autoscalingOverrides(env: Pick<EnvironmentConfig, "services">): Required<AutoscalingOverrides> {
+  const entries = Object.entries(env.services.autoscaling ?? {});
+  return {
+    verticalAutoscaling: Object.fromEntries(entries.filter(([, o]) => o.verticalAutoscaling !== undefined).map(([name, o]) => [name, VPA_UPDATE_MODES[o.verticalAutoscaling!]])),
+    requestsPerSecondTargets: Object.fromEntries(entries.filter(([, o]) => o.requestsPerSecondPerPod !== undefined).map(([name, o]) => [name, o.requestsPerSecondPerPod!])),
   };
 }
 
@@ -296,6 +349,7 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
   checkServiceNames("microserviceValues: service", [service.name], catalog);
   checkServiceNames(`${service.name}.calls`, service.calls, catalog);
   checkServiceNames("verticalAutoscaling", Object.keys(deployment.verticalAutoscaling ?? {}), catalog);
+  checkServiceNames("requestsPerSecondTargets", Object.keys(deployment.requestsPerSecondTargets ?? {}), catalog);
   checkServiceNames("externalEgress", Object.keys(deployment.externalEgress ?? {}), catalog);
   if (service.public) {
     if (deployment.wafAclArn === "") {
@@ -317,7 +371,10 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
 
   const maxReplicas = maxReplicasIn(service, deployment.maxReplicasCap);
   const minReplicas = Math.min(service.scaling.minReplicas, maxReplicas);
-  const vpaMode = deployment.verticalAutoscaling?.[service.name] ?? "Off";
+  const vpaMode = vpaUpdateModeOf(service, deployment);
+  // The HPA must not scale on a resource the VPA is changing.
+  const vpaSetsMemory = vpaAppliesRequests(vpaMode);
+  const rpsTarget = requestsPerSecondTargetOf(service, deployment);
   const namespaceOf = deployment.serviceNamespace ?? ((name: string) => name);
   const cpu = `${service.resources.cpuMillicores}m`;
   const memory = `${service.resources.memoryMiB}Mi`;
@@ -358,14 +415,14 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
       minReplicas,
       maxReplicas,
       targetCPUUtilizationPercentage: 70,
-      // The HPA must not scale on a resource the VPA is changing.
-      targetMemoryUtilizationPercentage: vpaMode === "Off" ? 80 : 0,
+      targetMemoryUtilizationPercentage: vpaSetsMemory ? 0 : 80,
       requestsPerSecond: {
-        metricName: deployment.requestsPerSecondMetric ?? "",
-        targetAveragePerPod: Math.ceil(service.slo.expectedRps / service.scaling.minReplicas),
+        metricName: rpsTarget === null ? "" : (deployment.requestsPerSecondMetric ?? ""),
+        // Unused without a metric; the chart's schema still wants a positive integer.
+        targetAveragePerPod: rpsTarget ?? Math.ceil(service.slo.expectedRps / service.scaling.minReplicas),
       },
     },
-    verticalAutoscaling: { updateMode: vpaMode, controlledResources: vpaMode === "Off" ? ["cpu", "memory"] : ["memory"] },
+    verticalAutoscaling: { enabled: vpaMode !== null, updateMode: vpaMode ?? "Off", controlledResources: vpaSetsMemory ? ["memory"] : ["cpu", "memory"] },
     podDisruptionBudget: { maxUnavailable: 1 },
     ingress: {
       enabled: service.public,
@@ -376,6 +433,7 @@ export function microserviceValues(service: Service, deployment: ServiceDeployme
       wafAclArn: deployment.wafAclArn,
       certificateArn: deployment.certificateArn ?? "",
       responseHeaders: { ...EDGE_RESPONSE_HEADERS },
+      jwtValidation: { issuer: deployment.edge.oidcIssuer, jwksEndpoint: deployment.edge.jwksUri },
     },
     metrics: { serviceMonitor: true, path: "/metrics", interval: "30s" },
     networkPolicy: {
@@ -424,12 +482,13 @@ export function publicSubnetCidrs(env: EnvironmentConfig): string[] {
  *
  * @param overrides the WAF web ACL (`wafAclArn`, required for public services)
  *   and optionally the ACM `certificateArn`, both may be Terraform tokens;
- *   per-environment opt-ins (RPS metric, VPA modes, external egress) or other platform names
+ *   per-environment opt-ins (RPS metric, external egress) or other platform names; the
+ *   environment's `services.autoscaling` overrides (VPA modes, RPS targets) are applied first
  * @throws Error when `imageTag` is empty, `latest` or not a valid tag
  */
 export function deploymentFor(env: EnvironmentConfig, imageTag: string, overrides: Partial<Omit<ServiceDeployment, "environment" | "imageTag">> = {}): ServiceDeployment {
   checkImageTag(imageTag);
-  const { rateLimits, cors, oidcIssuer } = env.edge;
+  const { rateLimits, cors, oidcIssuer, jwksUri } = env.edge;
   return {
     environment: env.name,
     imageRegistry: `${env.account.id}.dkr.ecr.${env.account.region}.amazonaws.com`,
@@ -438,10 +497,11 @@ export function deploymentFor(env: EnvironmentConfig, imageTag: string, override
     maxReplicasCap: env.services.maxReplicasCap,
     databaseCidrs: databaseSubnetCidrs(env),
     publicSubnetCidrs: publicSubnetCidrs(env),
-    edge: { oidcIssuer, rateLimitPerClientPerMinute: rateLimits.perClientPerMinute, rateLimitBurst: rateLimits.burst, cors },
+    edge: { oidcIssuer, jwksUri, rateLimitPerClientPerMinute: rateLimits.perClientPerMinute, rateLimitBurst: rateLimits.burst, cors },
     wafAclArn: "",
     ...PLATFORM_DEFAULTS,
     ingress: { ...PLATFORM_DEFAULTS.ingress, groupName: `${env.name}-public` },
+    ...autoscalingOverrides(env),
     ...overrides,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * What the Vault module hands to Helm: the vault-helm chart's values (with the
  * server's HCL configuration) and the Kubernetes objects rendered through the
- * generic `charts/manifests` chart (cert-manager TLS, snapshot CronJob). Pure
+ * generic `charts/manifests` chart (cert-manager TLS, snapshot CronJob, the
+ * metrics ServiceMonitor). Pure
  * functions of their inputs, so tests can read them without synthesizing.
  *
  * Values strings may hold Terraform tokens (the KMS key id, the region): keep
@@ -28,6 +29,7 @@ import {
   VAULT_SERVER_SERVICE_ACCOUNT,
   vaultInClusterAddress,
 } from "./constants";
+import { PRIORITY_CLASSES } from "../service/priority-classes";
 
 /** Topology key Vault replicas are spread over. */
 export const ZONE_TOPOLOGY_KEY = "topology.kubernetes.io/zone";
@@ -60,7 +62,19 @@ export interface ServerConfigInput {
   readonly kmsKeyId: string;
 }
 
-/** The Vault server's HCL: TLS listener, Raft with TLS retry_join to every peer, AWS KMS auto-unseal. */
+/**
+ * The Vault server's HCL: TLS listener, Raft with TLS retry_join to every peer,
+ * AWS KMS auto-unseal, and Prometheus telemetry.
+ *
+ * `/v1/sys/metrics` is served without a token on the listener. A sealed node
+ * cannot check a token, so with authenticated access it answers 503 and
+ * VaultSealed could never see `vault_core_unsealed` = 0; the unauthenticated
+ * handler serves the metrics in any seal state. The metrics are operational
+ * counters and gauges (no secret, token or key material); the port is the same
+ * in-cluster 8200 every workload already reaches for secrets, so a token would
+ * only move a secret into Prometheus without narrowing who can connect.
+ * https://developer.hashicorp.com/vault/docs/configuration/listener/tcp#unauthenticated_metrics_access
+ */
 export function serverConfigHcl(input: ServerConfigInput): string {
   const peers = Array.from({ length: input.replicas }, (_, i) =>
     [
@@ -84,8 +98,14 @@ export function serverConfigHcl(input: ServerConfigInput): string {
     `  tls_key_file    = "${TLS_MOUNT}/tls.key"`,
     `  tls_min_version = "tls12"`,
     `  telemetry {`,
-    `    unauthenticated_metrics_access = false`,
+    `    unauthenticated_metrics_access = true`,
     `  }`,
+    `}`,
+    ``,
+    // Prometheus format needs a retention time; no hostname prefix keeps metric names the same on every pod.
+    `telemetry {`,
+    `  prometheus_retention_time = "30s"`,
+    `  disable_hostname          = true`,
     `}`,
     ``,
     `storage "raft" {`,
@@ -118,6 +138,7 @@ export function vaultHelmValues(input: HelmValuesInput): Record<string, unknown>
     injector: {
       enabled: true,
       replicas: input.injectorReplicas,
+      priorityClassName: PRIORITY_CLASSES.platform,
       image: { ...VAULT_K8S_IMAGE },
       agentImage: { ...VAULT_IMAGE },
       logFormat: "json",
@@ -137,6 +158,7 @@ export function vaultHelmValues(input: HelmValuesInput): Record<string, unknown>
     },
     server: {
       image: { ...VAULT_IMAGE },
+      priorityClassName: PRIORITY_CLASSES.platform,
       logFormat: "json",
       logLevel: "info",
       resources: { requests: { cpu: "250m", memory: "256Mi" }, limits: { memory: "1Gi" } },
@@ -380,6 +402,40 @@ export function snapshotManifests(input: SnapshotJobInput): object[] {
             },
           },
         },
+      },
+    },
+  ];
+}
+
+/**
+ * The ServiceMonitor that scrapes every Vault server pod's `/v1/sys/metrics`.
+ * The chart's own (`serverTelemetry.serviceMonitor`) selects only the
+ * `vault-active` Service in HA mode, so sealed and standby pods would never be
+ * scraped; this one selects `vault-internal`, the headless Service that
+ * publishes not-ready (sealed) pods too. The job label comes from the
+ * Service's `app.kubernetes.io/name` ("vault"), which the Vault alerts select
+ * on, and TLS is verified against Vault's CA (`ca.crt` of the server Secret).
+ */
+export function metricsManifests(namespace: string): object[] {
+  return [
+    {
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "ServiceMonitor",
+      metadata: { name: VAULT_RELEASE, namespace, labels: { "app.kubernetes.io/name": "vault", "app.kubernetes.io/part-of": "vault" } },
+      spec: {
+        jobLabel: "app.kubernetes.io/name",
+        namespaceSelector: { matchNames: [namespace] },
+        selector: { matchLabels: { "app.kubernetes.io/name": "vault", "app.kubernetes.io/instance": VAULT_RELEASE, "vault-internal": "true" } },
+        endpoints: [
+          {
+            port: "https",
+            scheme: "https",
+            path: "/v1/sys/metrics",
+            params: { format: ["prometheus"] },
+            interval: "30s",
+            tlsConfig: { ca: { secret: { name: TLS_SECRET, key: "ca.crt" } }, serverName: `${VAULT_RELEASE}.${namespace}.svc` },
+          },
+        ],
       },
     },
   ];

@@ -7,7 +7,7 @@ import { stringify } from "yaml";
 import { awsContext } from "../security/aws-context";
 import { EncryptionKey } from "../security/encryption-key";
 import { ServiceRole } from "../security/service-role";
-import { databaseCaManifest, snapshotManifests, tlsManifests, vaultHelmValues, type TlsIssuerRef } from "./chart";
+import { databaseCaManifest, metricsManifests, snapshotManifests, tlsManifests, vaultHelmValues, type TlsIssuerRef } from "./chart";
 import {
   CERT_MANAGER_NAMESPACE,
   SNAPSHOT_PREFIX,
@@ -244,6 +244,8 @@ export class Vault extends Construct {
         region,
       }),
       ...(props.databaseCaBundle ? [databaseCaManifest(namespace, props.databaseCaBundle)] : []),
+      // A ServiceMonitor: the release needs the Prometheus Operator CRDs (pass kube-prometheus-stack in dependsOn).
+      ...metricsManifests(namespace),
     ];
     this.manifestsRelease = new Release(this, "manifests", {
       name: `${VAULT_RELEASE}-manifests`,

@@ -19,6 +19,7 @@ export const RUNBOOKS = [
   "service-rollback",
   "scale-out",
   "chaos",
+  "opensearch-bootstrap",
 ] as const;
 export type RunbookName = (typeof RUNBOOKS)[number];
 

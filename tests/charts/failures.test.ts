@@ -70,6 +70,11 @@ describe("helm refuses bad values", () => {
     expect(await helmError(patch("ingress.wafAclArn", ""))).toContain("ingress.enabled is true but ingress.wafAclArn is empty");
   });
 
+  it("fails when a public service has no JWT issuer or JWKS URL for the ALB to verify tokens with", async () => {
+    expect(await helmError(patch("ingress.jwtValidation.jwksEndpoint", ""))).toContain("ingress.enabled is true but ingress.jwtValidation.issuer or jwksEndpoint is empty");
+    expect(await helmError(patch("ingress.jwtValidation.issuer", "http://auth.example.com/"))).toMatch(/ingress\/jwtValidation\/issuer/);
+  });
+
   it("fails when the WAF web ACL is not a regional web ACL ARN", async () => {
     expect(await helmError(patch("ingress.wafAclArn", "arn:aws:wafv2:us-east-1:333333333333:global/webacl/x/0f1e"))).toMatch(/ingress\/wafAclArn/);
   });

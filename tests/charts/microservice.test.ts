@@ -261,6 +261,13 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
     expect(Object.keys(attributes).filter((k) => k.includes("access_control"))).toEqual([]);
   });
 
+  it("has the ALB verify every request's bearer JWT against the environment's issuer before routing it", () => {
+    if (!c.service.public) return;
+    const raw: string = one(c, "Ingress").metadata.annotations["alb.ingress.kubernetes.io/jwt-validation"];
+    // The controller parses this annotation as JSON (JwtValidationConfig: jwksEndpoint, issuer).
+    expect(JSON.parse(raw)).toEqual({ issuer: c.env.edge.oidcIssuer, jwksEndpoint: c.env.edge.jwksUri });
+  });
+
   it("runs the API edge in the public service: JWT issuer, per-client rate and burst, CORS from the environment", () => {
     const env = Object.fromEntries(
       (one(c, "Rollout").spec.template.spec.containers[0].env as { name: string; value?: string }[]).map((e) => [e.name, e.value]),

@@ -74,7 +74,7 @@ describe("microserviceValues", () => {
   it("opts one service in to VPA-managed memory and takes memory out of its HPA", () => {
     const d = deployment({ verticalAutoscaling: { "content-processing": "Recreate" } });
     const opted = microserviceValues(byName("content-processing"), d, services);
-    expect(opted.verticalAutoscaling).toEqual({ updateMode: "Recreate", controlledResources: ["memory"] });
+    expect(opted.verticalAutoscaling).toEqual({ enabled: true, updateMode: "Recreate", controlledResources: ["memory"] });
     expect(opted.autoscaling.targetMemoryUtilizationPercentage).toBe(0);
     expect(microserviceValues(byName("event-processor"), d, services).verticalAutoscaling.updateMode).toBe("Off");
   });

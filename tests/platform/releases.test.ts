@@ -101,10 +101,41 @@ describe("monitoring", () => {
     expect(JSON.stringify(values.alertmanager.config)).toContain("/etc/alertmanager/secrets/alertmanager-receivers/");
   });
 
-  it("takes Grafana's admin from an existing Secret and loads labelled dashboards", () => {
-    expect(values.grafana.admin).toEqual({ existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" });
-    expect(values.grafana.adminPassword).toBeUndefined();
+  it("lets the Grafana chart generate the admin password (no Secret to create first, no well-known default) and loads labelled dashboards", () => {
+    // "" overrides kube-prometheus-stack's "prom-operator" default where the chart version still has it.
+    expect(values.grafana.adminPassword).toBe("");
+    expect(values.grafana.admin).toBeUndefined();
+    expect(platform().constructs.monitoring.grafanaAdminSecret).toBe("kube-prometheus-stack-grafana");
     expect(values.grafana.sidecar.dashboards).toMatchObject({ enabled: true, label: "grafana_dashboard", labelValue: "1" });
+  });
+
+  it("reads Grafana's admin from an existing Secret only when one is named", () => {
+    const kps = new KubePrometheusStack(scratchStack(), "kps", { retentionDays: 15, grafanaAdminSecretName: "grafana-admin" });
+    expect(kps.values.grafana).toMatchObject({ admin: { existingSecret: "grafana-admin", userKey: "admin-user", passwordKey: "admin-password" } });
+    expect(kps.values.grafana.adminPassword).toBeUndefined();
+    expect(() => new KubePrometheusStack(scratchStack(), "kps", { retentionDays: 15, grafanaAdminSecretName: "Grafana Admin" })).toThrow(
+      'KubePrometheusStack: grafanaAdminSecretName is "Grafana Admin"; expected a Secret name (lower-case letters, digits, "-" and ".")',
+    );
+  });
+
+  it("selects Probes, ScrapeConfigs, ServiceMonitors, PodMonitors and rules from every release, not only its own", () => {
+    expect(values.prometheus.prometheusSpec).toMatchObject({
+      probeSelectorNilUsesHelmValues: false,
+      scrapeConfigSelectorNilUsesHelmValues: false,
+      serviceMonitorSelectorNilUsesHelmValues: false,
+      podMonitorSelectorNilUsesHelmValues: false,
+      ruleSelectorNilUsesHelmValues: false,
+    });
+  });
+
+  it("runs Prometheus, Alertmanager, the operator, Grafana and kube-state-metrics at the platform priority class", () => {
+    expect(values.prometheus.prometheusSpec.priorityClassName).toBe("groundwork-platform");
+    expect(values.alertmanager.alertmanagerSpec.priorityClassName).toBe("groundwork-platform");
+    expect(values.prometheusOperator.priorityClassName).toBe("groundwork-platform");
+    expect(values.grafana.priorityClassName).toBe("groundwork-platform");
+    expect(values["kube-state-metrics"].priorityClassName).toBe("groundwork-platform");
+    // node-exporter keeps the chart's own class (a DaemonSet that must run on every node).
+    expect(values["prometheus-node-exporter"]).toBeUndefined();
   });
 
   it("loads the repository's rule groups and dashboards", () => {
@@ -177,7 +208,12 @@ describe("autoscaling", () => {
   });
 
   it("runs only the VPA recommender by default", () => {
-    expect(valuesOf(releases.vpa)).toEqual({ recommender: { enabled: true, replicaCount: 1 }, updater: { enabled: false }, admissionController: { enabled: false } });
+    expect(valuesOf(releases.vpa)).toEqual({
+      priorityClassName: "groundwork-platform",
+      recommender: { enabled: true, replicaCount: 1 },
+      updater: { enabled: false },
+      admissionController: { enabled: false },
+    });
   });
 
   it("fails when the VPA updater is turned on without the admission controller", () => {

@@ -68,6 +68,12 @@ describe("environment config", () => {
     expect(errorOf(prodWith((c) => (c.account.id = "1234")))).toBe('config/prod: account.id is "1234"; expected a 12-digit AWS account id');
   });
 
+  it("fails when the JWKS URL the ALB verifies tokens with is not https", () => {
+    expect(errorOf(prodWith((c) => (c.edge.jwksUri = "http://auth.example.com/jwks")))).toBe(
+      'config/prod: edge.jwksUri is "http://auth.example.com/jwks"; expected an https URL such as https://auth.example.com/.well-known/jwks.json',
+    );
+  });
+
   it("fails when a field is unknown (a typo must not be silently ignored)", () => {
     expect(errorOf(prodWith((c) => (c.database.multiAZ = true)))).toBe(
       "config/prod: database.multiAZ is true; expected no such field (check its spelling against EnvironmentConfig)",

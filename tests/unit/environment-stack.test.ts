@@ -45,6 +45,8 @@ describe.each(["dev", "staging", "prod"] as const)("%s stack", (env) => {
         "vault_address",
         "vault_snapshot_bucket",
         "opensearch_endpoint",
+        "fluent_bit_role_arn",
+        "jaeger_role_arn",
       ].sort(),
     );
     expect(stack.json.output.state_bucket.value).toBe(stateStore.bucketName);

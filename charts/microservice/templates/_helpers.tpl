@@ -30,6 +30,8 @@ app.kubernetes.io/version: {{ .Values.image.tag | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: groundwork
 groundwork.io/environment: {{ .Values.environment }}
+{{- /* OpenCost allocates cost by this pod label (kube-state-metrics exports it): modules/platform/opencost.ts */}}
+service: {{ include "microservice.name" . }}
 {{- end -}}
 
 {{/* ServiceAccount name. */}}
@@ -88,6 +90,9 @@ Checks JSON Schema cannot express; rendering fails with one line naming the valu
 {{- end -}}
 {{- if not .Values.networkPolicy.loadBalancerCidrs -}}
 {{- fail "ingress.enabled is true but networkPolicy.loadBalancerCidrs is empty; expected the VPC public subnet CIDRs (the ALB connects from them)" -}}
+{{- end -}}
+{{- if not (and .Values.ingress.jwtValidation.issuer .Values.ingress.jwtValidation.jwksEndpoint) -}}
+{{- fail "ingress.enabled is true but ingress.jwtValidation.issuer or jwksEndpoint is empty; expected the OIDC issuer and its JWKS URL (the ALB rejects requests without a valid token)" -}}
 {{- end -}}
 {{- range $key, $value := .Values.ingress.responseHeaders -}}
 {{- if contains "," $value -}}
