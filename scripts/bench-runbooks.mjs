@@ -90,7 +90,8 @@ const group = (primary, status = "available") => ({
 const cases = [
   {
     decl: dbFailover,
-    argv: ["--yes"],
+    // The control plane only: the in-cluster write probe needs a cluster (and measures AWS, not the runbook).
+    argv: ["--yes", "--no-write-probe"],
     mock() {
       rds.reset();
       rds
@@ -105,7 +106,7 @@ const cases = [
   },
   {
     decl: redisFailover,
-    argv: ["--yes"],
+    argv: ["--yes", "--no-write-probe"],
     mock() {
       elasticache.reset();
       elasticache.on(DescribeReplicationGroupsCommand).resolvesOnce(group("001")).resolvesOnce(group("001", "modifying")).resolves(group("002"));

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The workspace's own benchmarks: full-app synth (wall time and peak memory),
-// type-check, policy gate, local DR drill (RTO/RPO and wall time) and docs
-// build, against the targets for a 2-core machine. Each run is appended to
+// type-check, policy gate, local DR drill (RTO/RPO and wall time, next to
+// AWS's documented failover times), the AWS runbooks' own overhead
+// (scripts/bench-runbooks.mjs) and docs build, against the targets for a
+// 2-core machine. Each run is appended to
 // bench/history.jsonl (git-ignored; GROUNDWORK_BENCH_HISTORY names another
 // file) with the commit and compared with the previous entry: a benchmark more
 // than 10 % worse is flagged REGRESSION. History, comparison and table live in
@@ -13,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { appendHistory, compareWithPrevious, formatTable, historyPath, readHistory, regressionLines } from "./bench-history.mjs";
 
-const BENCHES = ["synth", "typecheck", "policy", "drill", "docs"];
+const BENCHES = ["synth", "typecheck", "policy", "drill", "runbooks", "docs"];
 const args = process.argv.slice(2);
 if (args.includes("--help")) {
   console.log(`usage: npm run bench [-- --runs N] [-- --skip ${BENCHES.join(",")}]
@@ -100,6 +102,19 @@ try {
       { key: "drill.restore", name: "PITR restore (s)", value: m.databaseRestore.restoreSeconds, target: "-", ok: m.databaseRestore.restoreMatches === true },
     );
     rmSync(drills, { recursive: true, force: true });
+    // For comparison, not measured here: what AWS documents for the same failovers.
+    rows.push(
+      { key: "aws.rdsMultiAzInstanceFailover", name: "AWS: RDS Multi-AZ instance failover (documented, s)", value: "60-120", target: "-", ok: true },
+      { key: "aws.rdsMultiAzClusterFailover", name: "AWS: RDS Multi-AZ DB cluster failover (documented, s)", value: "< 35", target: "-", ok: true },
+    );
+  }
+  if (!skip.has("runbooks")) {
+    // Everything an AWS runbook costs except waiting for AWS (mocked SDK, fake clock): process start + worst run.
+    const json = join(out, "runbooks.json");
+    measure("node", ["scripts/bench-runbooks.mjs", "--runs", String(Math.max(runs, 2)), "--json", json]);
+    for (const r of JSON.parse(readFileSync(json, "utf8")).rows) {
+      rows.push({ key: `runbooks.${r.runbook}.seconds`, name: `${r.runbook} on AWS, own overhead (s)`, value: r.totalSeconds, target: `< ${r.budgetSeconds}`, ok: r.withinBudget });
+    }
   }
   if (!skip.has("docs") && existsSync("docs/.vitepress/config.ts")) {
     rows.push(...timed("docs", "docs build", { seconds: 120 }, () => measure("npm", ["run", "docs:build"]), 1));

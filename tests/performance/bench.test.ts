@@ -86,7 +86,7 @@ describe("bench history", () => {
     const shared = path.join(root, DEFAULT_HISTORY);
     const before = existsSync(shared) ? statSync(shared).size : null;
     // Every benchmark skipped: the script only records and compares (an empty entry).
-    const r = spawnSync(process.execPath, ["scripts/bench.mjs", "--skip", "synth,typecheck,policy,drill,docs"], {
+    const r = spawnSync(process.execPath, ["scripts/bench.mjs", "--skip", "synth,typecheck,policy,drill,runbooks,docs"], {
       cwd: root,
       encoding: "utf8",
       env: { ...process.env, GROUNDWORK_BENCH_HISTORY: file },
@@ -97,5 +97,19 @@ describe("bench history", () => {
     expect(entries).toHaveLength(1);
     expect(entries[0]).toMatchObject({ node: process.version, runs: 3, results: {} });
     expect(existsSync(shared) ? statSync(shared).size : null).toBe(before);
+  });
+
+  it("records each AWS runbook's own overhead (mocked SDK, fake clock) against the 5 s budget", () => {
+    const file = path.join(tmp(), "history.jsonl");
+    const r = spawnSync(process.execPath, ["scripts/bench.mjs", "--skip", "synth,typecheck,policy,drill,docs", "--runs", "1"], {
+      cwd: root,
+      encoding: "utf8",
+      env: { ...process.env, GROUNDWORK_BENCH_HISTORY: file },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const [entry] = readFileSync(file, "utf8").trim().split("\n").map((l) => JSON.parse(l));
+    expect(Object.keys(entry.results).sort()).toEqual(["runbooks.db-backup-verify.seconds", "runbooks.db-failover.seconds", "runbooks.redis-failover.seconds"]);
+    for (const seconds of Object.values(entry.results)) expect(seconds).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/db-failover on AWS, own overhead \(s\) \|[^|]*\| < 5 \|/);
   });
 });
