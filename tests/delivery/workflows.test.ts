@@ -292,7 +292,8 @@ describe("ci.yml", () => {
 
   it("plans without the state lock, because the plan role may not write the lock file", () => {
     const step = ((jobs.diff.steps as Doc[]) ?? []).find((s) => String(s.run ?? "").includes("npx cdktf diff"));
-    expect((step?.env as Doc).TF_CLI_ARGS_plan).toBe("-lock=false");
+    // Read-only: no lock, and no refresh (the plan role cannot read inside the cluster).
+    expect((step?.env as Doc).TF_CLI_ARGS_plan).toBe("-lock=false -refresh=false");
     // What taking the S3-native lock would need: writing and deleting <env>/<key>.tflock, with a data key.
     expect(synthEnvironment("staging").json.terraform.backend.s3.use_lockfile).toBe(true);
     const plan = policyOf(synthEnvironment("staging").byPath("aws_iam_role_policy", "/pipeline/plan/")[0].policy).Statement as Doc[];
