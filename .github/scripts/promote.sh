@@ -10,23 +10,11 @@
 # Needs AWS credentials for the environment and kubectl on PATH.
 # Usage: bash .github/scripts/promote.sh <dev|staging|prod> <commit>
 set -euo pipefail
-env_name="${1:?usage: promote.sh <dev|staging|prod> <commit>}"
-commit="${2:-}"
-if ! [[ "$commit" =~ ^[0-9a-f]{40}$ ]]; then
-  echo "promote: commit is \"$commit\"; expected the 40-hex git SHA that was deployed" >&2
-  exit 2
-fi
+# shellcheck source=rollout-env.sh
+source "$(dirname "$0")/rollout-env.sh"
+rollout_env promote "$@"
 timeout_s="${PROMOTE_TIMEOUT_SECONDS:-1800}"
 poll_s="${PROMOTE_POLL_SECONDS:-10}"
-here="$(dirname "$0")"
-
-facts=$(npx tsx "$here/env-facts.ts" env "$env_name")
-fact() { printf '%s\n' "$facts" | sed -n "s/^$1=//p"; }
-cluster=$(fact cluster)
-region=$(fact region)
-services=$(npx tsx "$here/env-facts.ts" catalog | sed -n 's/^service-names=//p')
-
-aws eks update-kubeconfig --name "$cluster" --region "$region" --alias "groundwork-$env_name" >/dev/null
 
 failures=()
 deadline=$(( $(date +%s) + timeout_s ))

@@ -157,23 +157,25 @@ describe("db-failover on RDS (control plane only: --no-write-probe; the probe is
   });
 });
 
+/** The exact RestoreDBInstanceToPointInTime input db-restore sends for the staging instance. */
+const restoreInput = (time: string, name: string) => ({
+  SourceDBInstanceIdentifier: "groundwork-staging",
+  TargetDBInstanceIdentifier: name,
+  RestoreTime: new Date(time),
+  DBInstanceClass: "db.r6g.large",
+  DBSubnetGroupName: "groundwork-staging-db",
+  VpcSecurityGroupIds: ["sg-0123"],
+  DBParameterGroupName: "groundwork-staging",
+  EnableIAMDatabaseAuthentication: true,
+  MultiAZ: false,
+  PubliclyAccessible: false,
+  DeletionProtection: false,
+  CopyTagsToSnapshot: true,
+  Tags: [{ Key: "groundwork:restore-of", Value: "groundwork-staging" }],
+});
+
 describe("db-restore on RDS", () => {
   const restoreName = "groundwork-staging-restore-20250131t110000";
-  const restoreInput = (time: string, name: string) => ({
-    SourceDBInstanceIdentifier: "groundwork-staging",
-    TargetDBInstanceIdentifier: name,
-    RestoreTime: new Date(time),
-    DBInstanceClass: "db.r6g.large",
-    DBSubnetGroupName: "groundwork-staging-db",
-    VpcSecurityGroupIds: ["sg-0123"],
-    DBParameterGroupName: "groundwork-staging",
-    EnableIAMDatabaseAuthentication: true,
-    MultiAZ: false,
-    PubliclyAccessible: false,
-    DeletionProtection: false,
-    CopyTagsToSnapshot: true,
-    Tags: [{ Key: "groundwork:restore-of", Value: "groundwork-staging" }],
-  });
 
   it("restores to the time into a new instance like the source, waits until available and reports the row comparison as not measured", async () => {
     rds
@@ -393,21 +395,7 @@ describe("dr-drill on staging (mocked RDS, ElastiCache and kubectl for the in-cl
       { SourceIdentifier: "groundwork-staging", SourceType: "db-instance", StartTime: new Date("2025-01-31T12:00:00Z"), EventCategories: ["failover"] },
     ]);
     expect(rds.commandCalls(RestoreDBInstanceToPointInTimeCommand).map((c) => c.args[0].input)).toEqual([
-      {
-        SourceDBInstanceIdentifier: "groundwork-staging",
-        TargetDBInstanceIdentifier: restoreName,
-        RestoreTime: new Date("2025-01-31T11:55:00Z"),
-        DBInstanceClass: "db.r6g.large",
-        DBSubnetGroupName: "groundwork-staging-db",
-        VpcSecurityGroupIds: ["sg-0123"],
-        DBParameterGroupName: "groundwork-staging",
-        EnableIAMDatabaseAuthentication: true,
-        MultiAZ: false,
-        PubliclyAccessible: false,
-        DeletionProtection: false,
-        CopyTagsToSnapshot: true,
-        Tags: [{ Key: "groundwork:restore-of", Value: "groundwork-staging" }],
-      },
+      restoreInput("2025-01-31T11:55:00Z", restoreName),
     ]);
     expect(rds.commandCalls(DeleteDBInstanceCommand).map((c) => c.args[0].input)).toEqual([{ DBInstanceIdentifier: restoreName, SkipFinalSnapshot: true, DeleteAutomatedBackups: true }]);
     expect(new Set(commandNames(rds))).toEqual(
