@@ -17,7 +17,7 @@ import { Network } from "../modules/network/network";
 import { OpenSearchLogsDomain } from "../modules/logging/opensearch";
 import { BackupStatus } from "../modules/monitoring/backup-status";
 import { BlackboxExporter } from "../modules/monitoring/blackbox-exporter";
-import { CloudWatchExporter } from "../modules/monitoring/cloudwatch-exporter";
+import { CloudWatchExporter, replicationGroupNodeIds } from "../modules/monitoring/cloudwatch-exporter";
 import * as platform from "../modules/platform";
 import { Registry } from "../modules/registry/registry";
 import { FaultInjection } from "../modules/resilience/fault-injection";
@@ -296,6 +296,7 @@ export class EnvironmentStack extends TerraformStack {
       roleName: `${names.prefix}-cloudwatch-exporter`,
       region: config.account.region,
       rdsInstanceIds: [this.database.instanceId, ...this.database.replicas.map((r) => r.identifier)],
+      cacheClusterIds: replicationGroupNodeIds(this.cache.replicationGroup.memberClusters, 1 + config.cache.replicas),
     });
     new BackupStatus(this, "backup-status", {
       dependsOn: [...platformReady, monitoring.release],

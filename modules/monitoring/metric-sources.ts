@@ -34,7 +34,7 @@ export const METRIC_SOURCES = {
     releases: ["blackbox-exporter", "blackbox-probes"],
   },
   "cloudwatch-exporter": {
-    producer: "YACE static jobs over CloudWatch AWS/RDS, one per RDS instance",
+    producer: "YACE static jobs over CloudWatch: AWS/RDS, one per RDS instance, and AWS/ElastiCache, one per Redis node",
     construct: "CloudWatchExporter",
     releases: ["cloudwatch-exporter"],
   },
@@ -63,26 +63,6 @@ export const METRIC_SOURCES = {
     construct: "BackupStatus",
     releases: ["backup-status"],
   },
-  "postgres-exporter": {
-    producer: "postgres_exporter connected to the RDS endpoint",
-    construct: "(none)",
-    releases: [],
-    deferred:
-      "postgres_exporter needs a database login, and the only logins are the IAM-authenticated proxy users and Vault's dynamic users; " +
-      "it needs a Vault database role and Kubernetes-auth role for it in modules/vault/vault-configuration.ts (the <env>-vault stack). " +
-      "Until then RdsFailoverDetected has no series; a credential-free alternative is changes(probe_ip_addr_hash{dependency=\"postgres\"}[10m]) " +
-      "from the blackbox probe, since a Multi-AZ failover moves the endpoint to the standby's address.",
-  },
-  "redis-exporter": {
-    producer: "redis_exporter, one target per ElastiCache node",
-    construct: "(none)",
-    releases: [],
-    deferred:
-      "the ElastiCache user group has only an IAM-authenticated user and a disabled default user, and redis_exporter cannot sign " +
-      "ElastiCache IAM tokens; it needs a password-authenticated, read-only monitoring user in modules/cache/cache.ts. Until then the " +
-      "Redis alerts have no series; the CloudWatch alternative is AWS/ElastiCache metrics through the CloudWatch exporter " +
-      "(DatabaseMemoryUsagePercentage, Evictions, ReplicationLag, IsMaster).",
-  },
 } as const satisfies Record<string, MetricSource>;
 
 export type MetricSourceName = keyof typeof METRIC_SOURCES;
@@ -98,6 +78,7 @@ export const METRIC_PRODUCERS: Readonly<Record<string, MetricSourceName>> = {
   ai_orchestrator_: "services",
   probe_: "blackbox-exporter",
   aws_rds_: "cloudwatch-exporter",
+  aws_elasticache_: "cloudwatch-exporter",
   kube_: "kube-state-metrics",
   certmanager_: "cert-manager",
   vault_: "vault-telemetry",
@@ -107,8 +88,6 @@ export const METRIC_PRODUCERS: Readonly<Record<string, MetricSourceName>> = {
   container_cpu_allocation: "opencost",
   container_memory_allocation_bytes: "opencost",
   groundwork_backup_: "backup-status",
-  pg_: "postgres-exporter",
-  redis_: "redis-exporter",
 };
 
 /** The source of a metric name, by longest matching prefix; undefined when none matches. */

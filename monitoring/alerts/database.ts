@@ -3,7 +3,10 @@
  * (yet-another-cloudwatch-exporter, https://github.com/prometheus-community/yet-another-cloudwatch-exporter)
  * with its default naming: `aws_rds_<metric>_<statistic>` and the
  * `dimension_DBInstanceIdentifier` label. CloudWatch has no failover metric,
- * so failovers are detected from postgres_exporter's postmaster start time.
+ * so failovers are detected from the blackbox exporter's probe of the primary
+ * endpoint (monitoring/blackbox/probes.ts, `dependency="postgres"`): a Multi-AZ
+ * failover points the endpoint's DNS name at the standby, which changes the
+ * address the probe resolves (`probe_ip_addr_hash`).
  */
 import type { EnvironmentConfig } from "../../config";
 import type { AlertGroup } from "./types";
@@ -147,14 +150,17 @@ export const databaseAlerts: AlertGroup = {
       team: "platform",
       severity: "warning",
       for: "0m",
-      expr: "changes(pg_postmaster_start_time_seconds[10m]) > 0",
-      summary: "PostgreSQL at {{ $labels.instance }} restarted or failed over",
+      // Failed DNS lookups report 0; dropping them keeps a lookup blip from counting as two changes.
+      expr: 'changes((probe_ip_addr_hash{probe_kind="dependency", dependency="postgres"} > 0)[10m:30s]) > 0',
+      summary: "RDS endpoint {{ $labels.instance }} points at another host: failover or replacement",
       description:
-        "The PostgreSQL server behind {{ $labels.instance }} has a new start time: RDS failed over to the standby, rebooted, or applied maintenance. Check that services reconnected.",
+        "The RDS primary endpoint {{ $labels.instance }} resolved to a different IP address within the last 10 minutes: RDS failed over to the standby or replaced the instance. Check that services reconnected.",
       runbooks: ["db-failover"],
       page: {
         meaning:
-          "postgres_exporter, connected to the RDS endpoint, saw `pg_postmaster_start_time_seconds` change within 10 minutes: the server answering on the endpoint restarted, which on Multi-AZ means a failover to the standby. CloudWatch has no failover metric; RDS events carry the reason.",
+          "The blackbox exporter's probe of the RDS primary endpoint (`dependency=\"postgres\"`) resolved it to a different IP address within the last 10 minutes (`probe_ip_addr_hash` changed; failed lookups, which report 0, are ignored). " +
+          "A Multi-AZ failover points the endpoint's DNS name at the standby, so the address changes; so does replacing the instance (host replacement, a class change of a Single-AZ instance). " +
+          "A reboot without failover keeps the address and does not fire this alert. CloudWatch has no failover metric; RDS events carry the reason.",
         impact:
           "Connections were dropped for the failover time (usually 60-120 s); writes in flight failed. Services should have reconnected; a service that did not keeps failing.",
         diagnosis:

@@ -1,7 +1,9 @@
 /**
  * Vault alerts from Vault's own telemetry (`/v1/sys/metrics?format=prometheus`,
  * https://developer.hashicorp.com/vault/docs/internals/telemetry/metrics),
- * scraped with job="vault", and the snapshot age the vault-snapshot runbook reports.
+ * scraped with job="vault", and the age of the newest Raft snapshot in the
+ * snapshot bucket, which the backup-status CronJob reports
+ * (modules/monitoring/backup-status.ts, `store="vault"`).
  */
 import type { AlertGroup } from "./types";
 
@@ -87,15 +89,16 @@ export const vaultAlerts: AlertGroup = {
       expr: 'time() - groundwork_backup_latest_recovery_point_timestamp_seconds{store="vault"} > 25 * 3600',
       summary: "Newest Vault snapshot is {{ $value | humanizeDuration }} old",
       description:
-        "The newest Vault Raft snapshot is more than 25 hours old: the daily vault-snapshot job has failed or stopped running.",
+        "The newest Vault Raft snapshot in the snapshot bucket is more than 25 hours old: the vault-snapshot CronJob has not uploaded one for a day.",
       runbooks: ["vault-snapshot"],
       page: {
         meaning:
-          "`groundwork_backup_latest_recovery_point_timestamp_seconds{store=\"vault\"}`, written by the vault-snapshot job after each verified snapshot, is more than 25 hours old (daily schedule plus an hour).",
+          "`groundwork_backup_latest_recovery_point_timestamp_seconds{store=\"vault\"}` is more than 25 hours old. The backup-status CronJob (namespace monitoring, every 5 minutes) sets it to the time of the newest object under the snapshot bucket's `raft/` prefix, which the vault-snapshot CronJob (namespace vault) uploads on `vault.snapshotSchedule` (hourly in every environment). " +
+          "Vault's objective is one day (its data changes rarely and it is not on the write path), so this means about a day of failed uploads. Nothing checks here that a snapshot restores.",
         impact: "No user impact. If Vault's storage is lost now, secrets, policies and auth configuration changed since the last snapshot are lost.",
         diagnosis:
-          "1. `kubectl -n vault get cronjob,job`: did the last job fail? Read its logs.\n" +
-          "2. Check the snapshot bucket for the latest object and its time.",
+          "1. `kubectl -n vault get cronjob,job`: did the last vault-snapshot job fail? Read its logs (Vault login, `raft snapshot save`, the upload).\n" +
+          "2. Newest object in the bucket: `aws s3 ls s3://<snapshot bucket>/raft/ --recursive | sort | tail -1`. If it is recent, the metric is stale instead: check the backup-status CronJob in namespace monitoring.",
         mitigation: "1. Take a snapshot now: `npx zx runbooks/vault-snapshot.mjs --env <env>`.\n2. Fix the schedule (credentials, bucket policy) so the next run succeeds.",
       },
     },

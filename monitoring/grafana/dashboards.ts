@@ -173,9 +173,9 @@ const databaseDashboard = (): Dashboard =>
     },
     { title: "Freeable memory", unit: "bytes", queries: [{ expr: "aws_rds_freeable_memory_average", legend: `{{${db}}}` }] },
     {
-      title: "Server restarts and failovers",
+      title: "Primary endpoint address changes (failovers)",
       unit: "short",
-      queries: [{ expr: "changes(pg_postmaster_start_time_seconds[10m])", legend: "{{instance}}" }],
+      queries: [{ expr: 'changes((probe_ip_addr_hash{probe_kind="dependency", dependency="postgres"} > 0)[10m:30s])', legend: "{{instance}}" }],
     },
     {
       title: "Newest recovery point age",
@@ -184,26 +184,28 @@ const databaseDashboard = (): Dashboard =>
     },
   ]);
 
+const node = "dimension_CacheClusterId";
 const redisDashboard = (): Dashboard =>
   dashboard("gw-redis", "Redis (ElastiCache)", ["redis"], [
     {
       title: "Memory used / maxmemory",
-      unit: "percentunit",
-      threshold: 0.9,
-      queries: [{ expr: "redis_memory_used_bytes / redis_memory_max_bytes", legend: "{{instance}}" }],
+      unit: "percent",
+      threshold: 90,
+      queries: [{ expr: "aws_elasticache_database_memory_usage_percentage_average", legend: `{{${node}}}` }],
     },
-    { title: "Evictions", unit: "short", queries: [{ expr: "rate(redis_evicted_keys_total[5m])", legend: "{{instance}}" }] },
-    { title: "Commands", unit: "ops", queries: [{ expr: "rate(redis_commands_processed_total[5m])", legend: "{{instance}}" }] },
-    { title: "Connected clients", unit: "short", queries: [{ expr: "redis_connected_clients", legend: "{{instance}}" }] },
+    { title: "Evictions per minute", unit: "short", queries: [{ expr: "aws_elasticache_evictions_sum", legend: `{{${node}}}` }] },
+    { title: "Engine CPU", unit: "percent", threshold: 80, queries: [{ expr: "aws_elasticache_engine_cpuutilization_average", legend: `{{${node}}}` }] },
+    { title: "Connected clients", unit: "short", queries: [{ expr: "aws_elasticache_curr_connections_average", legend: `{{${node}}}` }] },
     {
-      title: "Replication link (replicas)",
-      unit: "short",
-      queries: [{ expr: 'redis_master_link_up and on (instance) redis_instance_info{role="slave"}', legend: "{{instance}}" }],
+      title: "Replication lag (replicas)",
+      unit: "s",
+      threshold: 30,
+      queries: [{ expr: "aws_elasticache_replication_lag_maximum", legend: `{{${node}}}` }],
     },
     {
       title: "Role (1 = primary)",
       unit: "short",
-      queries: [{ expr: 'max by (instance) (redis_instance_info{role="master"})', legend: "{{instance}}" }],
+      queries: [{ expr: "aws_elasticache_is_master_maximum", legend: `{{${node}}}` }],
     },
   ]);
 

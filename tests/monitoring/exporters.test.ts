@@ -16,10 +16,16 @@ import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { afterEach, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { BACKUP_METRIC, BackupStatus, READ_SCRIPT, type BackupStatusProps } from "../../modules/monitoring/backup-status";
-import { CloudWatchExporter, yaceConfig, type CloudWatchExporterProps } from "../../modules/monitoring/cloudwatch-exporter";
+import { CloudWatchExporter, replicationGroupNodeIds, yaceConfig, yaceMetricName, type CloudWatchExporterProps } from "../../modules/monitoring/cloudwatch-exporter";
 import { scratchStack } from "../platform/fixture";
 
-const yace: CloudWatchExporterProps = { clusterName: "c", roleName: "r", region: "eu-west-1", rdsInstanceIds: ["groundwork-dev"] };
+const yace: CloudWatchExporterProps = {
+  clusterName: "c",
+  roleName: "r",
+  region: "eu-west-1",
+  rdsInstanceIds: ["groundwork-dev"],
+  cacheClusterIds: ["groundwork-dev-001", "groundwork-dev-002"],
+};
 const backup: BackupStatusProps = {
   clusterName: "c",
   roleName: "r",
@@ -62,11 +68,35 @@ describe.each([
 });
 
 describe("CloudWatchExporter", () => {
-  it("writes one static AWS/RDS job per instance, in the exporter's config format", () => {
-    const config = parse(yaceConfig("eu-west-1", ["db-1", "db-1-replica-1"]));
+  it("writes one static AWS/RDS job per instance and one AWS/ElastiCache job per Redis node, in the exporter's config format", () => {
+    const config = parse(yaceConfig("eu-west-1", ["db-1", "db-1-replica-1"], ["cache-001", "cache-002"]));
     expect(config.apiVersion).toBe("v1alpha1");
-    expect(config.static.map((j: { dimensions: { value: string }[] }) => j.dimensions[0].value)).toEqual(["db-1", "db-1-replica-1"]);
+    type Job = { name: string; namespace: string; dimensions: { name: string; value: string }[]; metrics: unknown[] };
+    expect(config.static.map((j: Job) => [j.name, j.namespace, j.dimensions])).toEqual([
+      ["rds-0", "AWS/RDS", [{ name: "DBInstanceIdentifier", value: "db-1" }]],
+      ["rds-1", "AWS/RDS", [{ name: "DBInstanceIdentifier", value: "db-1-replica-1" }]],
+      ["elasticache-0", "AWS/ElastiCache", [{ name: "CacheClusterId", value: "cache-001" }]],
+      ["elasticache-1", "AWS/ElastiCache", [{ name: "CacheClusterId", value: "cache-002" }]],
+    ]);
     expect(config.static[0].metrics[0]).toEqual({ name: "CPUUtilization", statistics: ["Average"], period: 60, length: 300 });
+    expect(config.static[2].metrics).toContainEqual({ name: "IsMaster", statistics: ["Maximum"], period: 60, length: 300 });
+    expect(config.static[2].metrics).toContainEqual({ name: "Evictions", statistics: ["Sum"], period: 60, length: 300 });
+  });
+
+  it("names series as YACE's BuildMetricName does (cases from YACE's own migrate tests)", () => {
+    expect(yaceMetricName("AWS/RDS", "CPUUtilization", "Average")).toBe("aws_rds_cpuutilization_average");
+    expect(yaceMetricName("AWS/ElastiCache", "CPUUtilization", "Average")).toBe("aws_elasticache_cpuutilization_average");
+    expect(yaceMetricName("AWS/ElastiCache", "NetworkBytesIn", "Average")).toBe("aws_elasticache_network_bytes_in_average");
+    expect(yaceMetricName("/aws/sagemaker/TrainingJobs", "CPUUtilization", "Average")).toBe("aws_sagemaker_trainingjobs_cpuutilization_average");
+    expect(yaceMetricName("AWS/ElastiCache", "DatabaseMemoryUsagePercentage", "Average")).toBe("aws_elasticache_database_memory_usage_percentage_average");
+    expect(yaceMetricName("AWS/ElastiCache", "IsMaster", "Maximum")).toBe("aws_elasticache_is_master_maximum");
+  });
+
+  it("takes one CacheClusterId per node from the replication group's member clusters, in a stable order", () => {
+    // The tokens resolve to element(sort(tolist(<member_clusters>)), i): checked on the synthesized stacks in metric-sources.test.ts.
+    const ids = replicationGroupNodeIds(["${aws_elasticache_replication_group.g.member_clusters}"], 3);
+    expect(new Set(ids).size).toBe(3);
+    expect(() => replicationGroupNodeIds([], 0)).toThrow("replicationGroupNodeIds: nodes is 0; expected a whole number >= 1 (the primary plus its replicas)");
   });
 
   it("fails when no RDS instance is given", () => {
@@ -75,9 +105,15 @@ describe("CloudWatchExporter", () => {
     );
   });
 
-  it("fails when the scrape interval is shorter than CloudWatch's RDS resolution", () => {
+  it("fails when no Redis node is given", () => {
+    expect(() => new CloudWatchExporter(scratchStack(), "cw", { ...yace, cacheClusterIds: [] })).toThrow(
+      "CloudWatchExporter: cacheClusterIds is empty; expected the CacheClusterId of every node of the Redis replication group",
+    );
+  });
+
+  it("fails when the scrape interval is shorter than CloudWatch's resolution", () => {
     expect(() => new CloudWatchExporter(scratchStack(), "cw", { ...yace, scrapeIntervalSeconds: 15 })).toThrow(
-      "CloudWatchExporter: scrapeIntervalSeconds is 15; expected an integer from 60 to 900 (RDS publishes 1-minute metrics)",
+      "CloudWatchExporter: scrapeIntervalSeconds is 15; expected an integer from 60 to 900 (RDS and ElastiCache publish 1-minute metrics)",
     );
   });
 });
