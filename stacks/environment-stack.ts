@@ -236,7 +236,7 @@ export class EnvironmentStack extends TerraformStack {
       ],
     });
     // The updater and admission controller apply recommendations: only when a service here opts into "auto".
-    new platform.VerticalPodAutoscaler(this, "vertical-pod-autoscaler", { dependsOn: platformReady, updater: vpaApplies, admissionController: vpaApplies });
+    const vpa = new platform.VerticalPodAutoscaler(this, "vertical-pod-autoscaler", { dependsOn: platformReady, updater: vpaApplies, admissionController: vpaApplies });
     const fluentBit = new platform.FluentBit(this, "fluent-bit", {
       dependsOn: ready,
       clusterName,
@@ -350,6 +350,8 @@ export class EnvironmentStack extends TerraformStack {
           ...priorityClasses.classes,
           rollouts.release,
           monitoring.release,
+          // Every service renders a VerticalPodAutoscaler object (recommend mode included): the CRD must exist first.
+          vpa.release,
           loadBalancers.release,
           certManager.release,
           this.vault.release,

@@ -67,19 +67,22 @@ export interface BackupStatusProps extends PlatformReleaseProps, PlatformPriorit
  * (DB_INSTANCE, VAULT_BUCKET, VAULT_PREFIX), never from the script text, so
  * Terraform references are not quoted inside shell code. A failed PostgreSQL
  * lookup fails the job: the Pushgateway keeps the previous value and its age
- * grows into the alert, which is the truth (the status is unknown).
+ * grows into the alert, which is the truth (the status is unknown). A failed
+ * S3 listing only drops the vault series (VaultSnapshotStatusMissing). The
+ * listing is read as JSON: with `--output text` the CLI applies `--query` to
+ * each page of 1000 objects and prints one line per page.
  */
 export const READ_SCRIPT = [
   "set -eu",
   'pg="$(aws rds describe-db-instances --db-instance-identifier "$DB_INSTANCE" --query "DBInstances[0].LatestRestorableTime" --output text)"',
   'case "$pg" in ""|None) echo "no LatestRestorableTime for $DB_INSTANCE" >&2; exit 1 ;; esac',
-  'vault="$(aws s3api list-objects-v2 --bucket "$VAULT_BUCKET" --prefix "$VAULT_PREFIX/" --query "sort_by(Contents || \\`[]\\`, &LastModified)[-1].LastModified" --output text)"',
+  'vault="$(aws s3api list-objects-v2 --bucket "$VAULT_BUCKET" --prefix "$VAULT_PREFIX/" --query "sort_by(Contents || \\`[]\\`, &LastModified)[-1].LastModified" --output json | tr -d \'"\')"',
   "{",
   `  echo "# HELP ${BACKUP_METRIC} Unix time of the newest point a restore of the store can return to."`,
   `  echo "# TYPE ${BACKUP_METRIC} gauge"`,
   `  echo "${BACKUP_METRIC}{store=\\"postgres\\"} $(date -u -d "$pg" +%s)"`,
   "  # No snapshot yet (a new environment): no vault series, rather than a made-up age.",
-  `  if [ -n "$vault" ] && [ "$vault" != None ]; then echo "${BACKUP_METRIC}{store=\\"vault\\"} $(date -u -d "$vault" +%s)"; fi`,
+  `  if [ -n "$vault" ] && [ "$vault" != null ]; then echo "${BACKUP_METRIC}{store=\\"vault\\"} $(date -u -d "$vault" +%s)"; fi`,
   "} > /work/metrics",
   "cat /work/metrics",
 ].join("\n");

@@ -123,7 +123,7 @@ export class FaultInjection extends Construct {
       name: `${props.name}-fis`,
       servicePrincipal: "fis.amazonaws.com",
       statements: [
-        { Sid: "Describe", Action: ["ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkAcls", "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries", "rds:DescribeDBInstances"], Resource: "*" },
+        { Sid: "Describe", Action: ["ec2:DescribeInstances", "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeNetworkAcls", "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries", "rds:DescribeDBInstances", "tag:GetResources"], Resource: "*" },
         { Sid: "NodeGroups", Action: "eks:DescribeNodegroup", Resource: `arn:${partition}:eks:${region}:${accountId}:nodegroup/${props.clusterName}/*`, Condition: tagCondition },
         // Managed node group instances carry eks:cluster-name, not the default tags.
         { Sid: "TerminateNodes", Action: "ec2:TerminateInstances", Resource: ec2("instance/*"), Condition: { StringEquals: { "aws:ResourceTag/eks:cluster-name": props.clusterName } } },
@@ -235,6 +235,8 @@ export class FaultInjection extends Construct {
               { key: "duration", value: duration },
               { key: "percent", value: "80" },
               { key: "kubernetesServiceAccount", value: FIS_SERVICE_ACCOUNT },
+              // The service namespaces enforce Pod Security "restricted"; so must the FIS pod.
+              { key: "fisPodSecurityPolicy", value: "restricted" },
             ],
             target: { key: "Pods", value: "pods" },
           },

@@ -104,7 +104,9 @@ export function serverConfigHcl(input: ServerConfigInput): string {
     ``,
     // Prometheus format needs a retention time; no hostname prefix keeps metric names the same on every pod.
     `telemetry {`,
-    `  prometheus_retention_time = "30s"`,
+    // Vault sets vault_core_unsealed only at start and on seal; a shorter retention drops the 0 of a
+    // node that stays sealed, and VaultSealed could never fire (24h is Vault's default).
+    `  prometheus_retention_time = "24h"`,
     `  disable_hostname          = true`,
     `}`,
     ``,

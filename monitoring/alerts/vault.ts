@@ -102,5 +102,26 @@ export const vaultAlerts: AlertGroup = {
         mitigation: "1. Take a snapshot now: `npx zx runbooks/vault-snapshot.mjs --env <env>`.\n2. Fix the schedule (credentials, bucket policy) so the next run succeeds.",
       },
     },
+    {
+      name: "VaultSnapshotStatusMissing",
+      scope: "global",
+      team: "platform",
+      severity: "warning",
+      for: "25h",
+      expr: 'absent(groundwork_backup_latest_recovery_point_timestamp_seconds{store="vault"})',
+      summary: "No Vault snapshot status for a day",
+      description:
+        "No series has reported the newest Vault snapshot for 25 hours, so VaultSnapshotStale cannot fire: the snapshot bucket has no snapshot yet, or the backup-status CronJob cannot list it.",
+      runbooks: ["vault-snapshot"],
+      page: {
+        meaning:
+          "`groundwork_backup_latest_recovery_point_timestamp_seconds{store=\"vault\"}` has been absent for 25 hours. The backup-status CronJob leaves it out while the bucket's `raft/` prefix holds no snapshot, and when listing the bucket fails (the PostgreSQL series is still pushed).",
+        impact: "No user impact now. Vault may have no restorable snapshot at all, and its freshness is not watched.",
+        diagnosis:
+          "1. `aws s3 ls s3://<snapshot bucket>/raft/`: is there any snapshot? If not, read the vault-snapshot job's logs in namespace vault (is Vault initialised, does the job log in?).\n" +
+          "2. If snapshots exist, read the backup-status job's logs in namespace monitoring: a failed `s3api list-objects-v2` (permissions on the bucket, the prefix) drops the series.",
+        mitigation: "1. Take a snapshot now: `npx zx runbooks/vault-snapshot.mjs --env <env>`.\n2. Fix whichever job fails so the series returns.",
+      },
+    },
   ],
 };

@@ -113,6 +113,8 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
 
   it("only recommends with the VPA by default", () => {
     expect(one(c, "VerticalPodAutoscaler").spec.updatePolicy.updateMode).toBe("Off");
+    // Sidecars (the Vault Agent) are left alone: the HPA's CPU utilisation sums every container's requests.
+    expect(one(c, "VerticalPodAutoscaler").spec.resourcePolicy.containerPolicies).toContainEqual({ containerName: "*", mode: "Off" });
   });
 
   it("keeps all but one pod up through voluntary disruptions", () => {
@@ -221,7 +223,7 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
       return;
     }
     const host = c.service.name === "api-gateway" ? `api.${c.env.services.domain}` : `${c.service.name}.${c.env.services.domain}`;
-    const ing = one(c, "Ingress");
+    const ing = one(c, "Ingress", c.service.name);
     const a = ing.metadata.annotations;
     expect(ing.spec.ingressClassName).toBe("alb");
     expect(a).toMatchObject({
@@ -245,7 +247,7 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
 
   it("adds HSTS and the security headers on the ALB listener, in a form the controller parses", () => {
     if (!c.service.public) return;
-    const raw: string = one(c, "Ingress").metadata.annotations["alb.ingress.kubernetes.io/listener-attributes.HTTPS-443"];
+    const raw: string = one(c, "Ingress", c.service.name).metadata.annotations["alb.ingress.kubernetes.io/listener-attributes.HTTPS-443"];
     // The controller's stringMap: split on commas, then each pair on its first "=".
     const pairs = raw.split(",").map((p) => p.trim());
     for (const p of pairs) expect(p).toMatch(/^routing\.http\.response\.[a-z_]+(\.header_value|\.enabled)=./);
@@ -263,9 +265,24 @@ describe.each(cases.map((c) => [label(c), c] as const))("microservice chart: %s"
 
   it("has the ALB verify every request's bearer JWT against the environment's issuer before routing it", () => {
     if (!c.service.public) return;
-    const raw: string = one(c, "Ingress").metadata.annotations["alb.ingress.kubernetes.io/jwt-validation"];
+    const raw: string = one(c, "Ingress", c.service.name).metadata.annotations["alb.ingress.kubernetes.io/jwt-validation"];
     // The controller parses this annotation as JSON (JwtValidationConfig: jwksEndpoint, issuer).
     expect(JSON.parse(raw)).toEqual({ issuer: c.env.edge.oidcIssuer, jwksEndpoint: c.env.edge.jwksUri });
+  });
+
+  it("lets CORS preflights (OPTIONS, which carry no token) through to the service ahead of the JWT check", () => {
+    if (!c.service.public) return;
+    const main = one(c, "Ingress", c.service.name);
+    const preflight = one(c, "Ingress", `${c.service.name}-preflight`);
+    const a = preflight.metadata.annotations;
+    expect(a["alb.ingress.kubernetes.io/jwt-validation"]).toBeUndefined();
+    expect(JSON.parse(a[`alb.ingress.kubernetes.io/conditions.${c.service.name}`])).toEqual([{ field: "http-request-method", httpRequestMethodConfig: { Values: ["OPTIONS"] } }]);
+    // Evaluated first in the group: lower order than the main rule (default 0).
+    expect(Number(a["alb.ingress.kubernetes.io/group.order"])).toBeLessThan(Number(main.metadata.annotations["alb.ingress.kubernetes.io/group.order"] ?? 0));
+    // Same ALB, listener, WAF and certificate settings, same host and Service.
+    const { ["alb.ingress.kubernetes.io/jwt-validation"]: _jwt, ...shared } = main.metadata.annotations;
+    expect(a).toMatchObject(shared);
+    expect(preflight.spec.rules).toEqual(main.spec.rules);
   });
 
   it("runs the API edge in the public service: JWT issuer, per-client rate and burst, CORS from the environment", () => {

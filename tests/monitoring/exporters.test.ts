@@ -164,7 +164,7 @@ describe("the backup-status read script", () => {
   }
 
   it("writes the PostgreSQL and Vault recovery points as Unix seconds", () => {
-    const r = run({ rds: "2025-03-01T12:00:00+00:00", s3: "2025-03-01T11:00:05+00:00" });
+    const r = run({ rds: "2025-03-01T12:00:00+00:00", s3: '"2025-03-01T11:00:05+00:00"' });
     expect(r.status).toBe(0);
     expect(r.metrics.split("\n").filter((l) => !l.startsWith("#"))).toEqual([
       `${BACKUP_METRIC}{store="postgres"} 1740830400`,
@@ -177,24 +177,31 @@ describe("the backup-status read script", () => {
     expect(lint.status).toBe(0);
     const calls = readFileSync(join(dir, "calls"), "utf8");
     expect(calls).toContain("rds describe-db-instances --db-instance-identifier groundwork-dev --query DBInstances[0].LatestRestorableTime --output text");
-    expect(calls).toContain("s3api list-objects-v2 --bucket b --prefix raft/ --query sort_by(Contents || `[]`, &LastModified)[-1].LastModified --output text");
+    expect(calls).toContain("s3api list-objects-v2 --bucket b --prefix raft/ --query sort_by(Contents || `[]`, &LastModified)[-1].LastModified --output json");
   });
 
   it("leaves out the vault series while the bucket has no snapshot", () => {
-    const r = run({ rds: "2025-03-01T12:00:00+00:00", s3: "None" });
+    const r = run({ rds: "2025-03-01T12:00:00+00:00", s3: "null" });
     expect(r.status).toBe(0);
     expect(r.metrics).not.toContain('store="vault"');
     expect(r.metrics).toContain('store="postgres"');
   });
 
+  it("still reports PostgreSQL when listing the snapshots fails", () => {
+    const r = run({ rds: "2025-03-01T12:00:00+00:00", s3: "" });
+    expect(r.status).toBe(0);
+    expect(r.metrics).not.toContain('store="vault"');
+    expect(r.metrics).toContain(`${BACKUP_METRIC}{store="postgres"} 1740830400`);
+  });
+
   it("fails, writing nothing, when RDS reports no recovery point", () => {
-    const r = run({ rds: "None", s3: "2025-03-01T11:00:05+00:00" });
+    const r = run({ rds: "None", s3: '"2025-03-01T11:00:05+00:00"' });
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("no LatestRestorableTime for groundwork-dev");
     expect(r.metrics).toBe("");
   });
 
   it("fails when the RDS call fails", () => {
-    expect(run({ rds: "AccessDenied", rdsExit: 254, s3: "None" }).status).not.toBe(0);
+    expect(run({ rds: "AccessDenied", rdsExit: 254, s3: "null" }).status).not.toBe(0);
   });
 });

@@ -138,7 +138,7 @@ describe.each(["dev", "prod"] as const)("metric sources deployed in %s", (env) =
     expect(sm.spec.endpoints[0].tlsConfig.insecureSkipVerify).toBeUndefined();
     const hcl: string = yamlValues("vault").server.ha.raft.config;
     expect(hcl).toMatch(/listener "tcp" \{[\s\S]*unauthenticated_metrics_access = true[\s\S]*\n\}/);
-    expect(hcl).toMatch(/^telemetry \{\n {2}prometheus_retention_time = "30s"\n {2}disable_hostname {10}= true\n\}$/m);
+    expect(hcl).toMatch(/^telemetry \{\n {2}prometheus_retention_time = "24h"\n {2}disable_hostname {10}= true\n\}$/m);
   });
 
   const yaceJobs = (): Json[] => {

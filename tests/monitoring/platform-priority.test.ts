@@ -23,7 +23,7 @@ describe("Vault", () => {
     const hcl = serverConfigHcl(input);
     const listener = hcl.slice(hcl.indexOf('listener "tcp"'), hcl.indexOf("\n}\n", hcl.indexOf('listener "tcp"')));
     expect(listener).toContain("unauthenticated_metrics_access = true");
-    expect(hcl).toMatch(/^telemetry \{\n {2}prometheus_retention_time = "30s"\n {2}disable_hostname {10}= true\n\}$/m);
+    expect(hcl).toMatch(/^telemetry \{\n {2}prometheus_retention_time = "24h"\n {2}disable_hostname {10}= true\n\}$/m);
   });
 
   it("scrapes the headless vault-internal Service, which lists sealed (not ready) pods, over verified TLS", () => {

@@ -83,6 +83,13 @@ describe.each(ENVIRONMENTS)("service autoscaling in %s, as configured", (name) =
     expect(serviceValues(stack, "event-processor").autoscaling.requestsPerSecond.metricName).toBe("");
   });
 
+  it("installs every service after the VPA release, whose CRDs each service's VerticalPodAutoscaler needs", () => {
+    const vpa = Object.entries(stack.resources("helm_release")).find(([, r]) => r.name === "vpa")![0];
+    for (const s of services) {
+      expect(release(stack, s.name)!.depends_on, s.name).toContain(`helm_release.${vpa}`);
+    }
+  });
+
   it("keeps the VPA to recommendations while no service opts into auto", () => {
     expect(services.some((s) => expected(s, env).mode === "auto")).toBe(false);
     expect(valuesOf(release(stack, "vpa")!)).toMatchObject({ recommender: { enabled: true }, updater: { enabled: false }, admissionController: { enabled: false } });

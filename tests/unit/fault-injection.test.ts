@@ -56,6 +56,10 @@ describe("fault injection experiments", () => {
     it("runs the FIS pod as the ServiceAccount created in the target namespace", () => {
       expect(namespace).toBe("api-gateway");
       expect(t.action[0].parameter).toContainEqual({ key: "kubernetesServiceAccount", value: "fis-experiment" });
+      // The namespace enforces Pod Security "restricted", and FIS lists tag:GetResources among the action's permissions.
+      expect(t.action[0].parameter).toContainEqual({ key: "fisPodSecurityPolicy", value: "restricted" });
+      const [policy] = stack.byPath("aws_iam_role_policy", "/fault-injection/role/");
+      expect((policyOf(policy.policy).Statement as any[]).find((s) => s.Sid === "Describe").Action).toContain("tag:GetResources");
       const accounts = stack.byPath("kubernetes_service_account_v1", "/fault-injection-access/");
       expect(accounts.map((a) => a.metadata)).toEqual([expect.objectContaining({ name: "fis-experiment", namespace: "api-gateway" })]);
       expect(accounts[0].depends_on).toEqual([expect.stringMatching(/^kubernetes_namespace_v1\.namespaces_api-gateway_namespace_\w+$/)]);
