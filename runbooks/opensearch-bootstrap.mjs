@@ -80,9 +80,11 @@ export default runbook({
         /** @type {string[]} */
         const roles = info.roles ?? [];
         const who = String(info.user_name ?? "unknown");
-        if (!roles.includes("all_access")) {
+        // A master user holds both: all_access for ISM, security_manager for roles and mappings.
+        const missing = ["all_access", "security_manager"].filter((r) => !roles.includes(r));
+        if (missing.length > 0) {
           const master = t.env === "local" ? "" : ` (config: ${aws(t).config.platform.opensearch.masterRoleArn})`;
-          throw new Error(`signed in as ${who} with OpenSearch roles [${roles.join(", ")}]: the ISM and security APIs need all_access, which the domain's master role has${master}; assume it and run again`);
+          throw new Error(`signed in as ${who} with OpenSearch roles [${roles.join(", ")}]: the ISM and security APIs need all_access and security_manager (missing ${missing.join(", ")}), which the domain's master role has${master}; assume it and run again`);
         }
         ctx.log(`signed in as ${who} (${roles.join(", ")})`);
         return { caller: who };

@@ -16,27 +16,41 @@ rollout_env promote "$@"
 timeout_s="${PROMOTE_TIMEOUT_SECONDS:-1800}"
 poll_s="${PROMOTE_POLL_SECONDS:-10}"
 
-failures=()
+# All services at once: each is promoted as soon as its own pre-promotion
+# analysis passes, so the deadline covers the slowest Rollout, not the sum of
+# every Rollout's analyses (about 6 min each).
+declare -A state verdicts promoted
+for svc in $services; do state[$svc]=waiting; promoted[$svc]=false; done
 deadline=$(( $(date +%s) + timeout_s ))
-for svc in $services; do
-  promoted=false
-  while :; do
+while :; do
+  pending=0
+  for svc in $services; do
+    case "${state[$svc]}" in healthy | failed) continue ;; esac
+    # One namespace and one Rollout per service, both named after it (modules/service).
     verdict=$(kubectl -n "$svc" get rollout "$svc" -o json 2>/dev/null | node "$here/rollout-status.mjs" "$commit") || true
-    state="${verdict%% *}"
-    if [ "$state" = promotable ] && [ "$promoted" = false ]; then
+    state[$svc]="${verdict%% *}"
+    verdicts[$svc]="${verdict#* }"
+    if [ "${state[$svc]}" = promotable ] && [ "${promoted[$svc]}" = false ]; then
       # What `kubectl argo rollouts promote` does for a paused blue-green
       # Rollout (argo-rollouts pkg/kubectl-argo-rollouts/cmd/promote): clear
       # the pause conditions through the status subresource.
       kubectl -n "$svc" patch rollout "$svc" --subresource=status --type=merge -p '{"status":{"pauseConditions":null}}' >/dev/null
-      promoted=true
-      echo "promote: $svc promoted (${verdict#* })"
+      promoted[$svc]=true
+      echo "promote: $svc promoted (${verdicts[$svc]})"
     fi
-    case "$state" in healthy | failed) break ;; esac
-    [ "$(date +%s)" -lt "$deadline" ] || break
-    sleep "$poll_s"
+    case "${state[$svc]}" in
+      healthy | failed) echo "promote: $svc ${verdicts[$svc]}" ;;
+      *) pending=$((pending + 1)) ;;
+    esac
   done
-  echo "promote: $svc ${verdict#* }"
-  [ "$state" = healthy ] || failures+=("$svc: ${verdict#* }")
+  [ "$pending" -gt 0 ] || break
+  [ "$(date +%s)" -lt "$deadline" ] || break
+  sleep "$poll_s"
+done
+
+failures=()
+for svc in $services; do
+  [ "${state[$svc]}" = healthy ] || failures+=("$svc: ${verdicts[$svc]:-no answer from the cluster}")
 done
 
 if [ ${#failures[@]} -gt 0 ]; then

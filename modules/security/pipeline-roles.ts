@@ -127,7 +127,8 @@ export class PipelineRoles extends Construct {
       },
     ];
     // Every IAM role the environment stack creates: its own (`<prefix>-*`) and the pipeline's.
-    const stackRoles = [arn("iam", `role/${props.prefix}-*`, accountId, ""), ...Object.values(PIPELINE_ROLES).map((name) => arn("iam", `role/${name}`, accountId, ""))];
+    const pipelineRoles = Object.values(PIPELINE_ROLES).map((name) => arn("iam", `role/${name}`, accountId, ""));
+    const stackRoles = [arn("iam", `role/${props.prefix}-*`, accountId, ""), ...pipelineRoles];
 
     const roles: Record<keyof typeof PIPELINE_ROLES, { subs: string[]; managed: string[]; statements: Statement[] }> = {
       plan: {
@@ -253,6 +254,31 @@ export class PipelineRoles extends Construct {
             Effect: "Deny",
             Action: ["ec2:ModifySnapshotAttribute", "ec2:ModifyImageAttribute", "rds:ModifyDBSnapshotAttribute", "rds:ModifyDBClusterSnapshotAttribute", "cloudtrail:StopLogging"],
             Resource: "*",
+          },
+          {
+            // The pipeline cannot widen its own access: the pipeline roles' permissions and trust change only
+            // when an operator applies the stack (PIPELINE.md), never from a workflow run.
+            Sid: "NoSelfEscalation",
+            Effect: "Deny",
+            Action: [
+              "iam:PutRolePolicy",
+              "iam:DeleteRolePolicy",
+              "iam:AttachRolePolicy",
+              "iam:DetachRolePolicy",
+              "iam:UpdateAssumeRolePolicy",
+              "iam:PutRolePermissionsBoundary",
+              "iam:DeleteRolePermissionsBoundary",
+              "iam:DeleteRole",
+            ],
+            Resource: pipelineRoles,
+          },
+          {
+            // No stack role ever needs an administrator policy.
+            Sid: "NoAdminAttachments",
+            Effect: "Deny",
+            Action: ["iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"],
+            Resource: "*",
+            Condition: { ArnLike: { "iam:PolicyARN": ["arn:*:iam::aws:policy/AdministratorAccess", "arn:*:iam::aws:policy/PowerUserAccess", "arn:*:iam::aws:policy/IAMFullAccess"] } },
           },
         ],
       },

@@ -168,6 +168,16 @@ describe("promote.sh", () => {
     expect(out).toContain(`::error title=promote dev::${services[1].name}: pre-promotion analysis svc-new-2-pre is Failed`);
   });
 
+  it("promotes the others while one Rollout's analysis is still running: one deadline for all, not one per service", () => {
+    cluster = new Cluster().all(paused("Successful"), {}).set(services[0].name, paused("Running"));
+    const { status, out } = cluster.run("promote.sh", ["dev", COMMIT], { PROMOTE_TIMEOUT_SECONDS: "2", PROMOTE_POLL_SECONDS: "1" });
+    expect(status).toBe(1);
+    // Every other service was promoted and settled Healthy; only the slow one is reported.
+    expect(cluster.patches()).toEqual(services.slice(1).map((s) => promotePatch(s.name)));
+    const errors = out.split("\n").filter((l) => l.startsWith("::error"));
+    expect(errors).toEqual([`::error title=promote dev::${services[0].name}: Paused, not promoted; pre-promotion analysis Running`]);
+  });
+
   it("fails when a Rollout never becomes promotable before the deadline", () => {
     cluster = new Cluster().all({}).set(services[0].name, paused("Running"));
     const { status, out } = cluster.run("promote.sh", ["dev", COMMIT], { PROMOTE_TIMEOUT_SECONDS: "1", PROMOTE_POLL_SECONDS: "1" });

@@ -230,8 +230,16 @@ describe("opensearch-bootstrap against the stand-in (--env local)", () => {
     expect(r.exitCode).toBe(1);
     expect(r.error).toBe(
       "step 2 (we are the domain's security admin) check failed: signed in as arn:aws:iam::222222222222:role/developer with OpenSearch roles [readall]: " +
-        "the ISM and security APIs need all_access, which the domain's master role has; assume it and run again",
+        "the ISM and security APIs need all_access and security_manager (missing all_access, security_manager), which the domain's master role has; assume it and run again",
     );
+    expect(calls()).toEqual(["GET /_plugins/_security/authinfo"]);
+  });
+
+  it("fails when the caller has all_access but cannot manage security (not the master user)", async () => {
+    await start({ authinfo: { user_name: "arn:aws:iam::222222222222:role/ops", backend_roles: [], roles: ["all_access"] } });
+    const { r } = await run(argv());
+    expect(r.exitCode).toBe(1);
+    expect(r.error).toContain("(missing security_manager)");
     expect(calls()).toEqual(["GET /_plugins/_security/authinfo"]);
   });
 

@@ -177,6 +177,17 @@ describe.each(["dev", "staging", "prod"] as const)("pipeline roles in %s", (env)
     expect(deny.Action).toEqual(expect.arrayContaining(["ec2:ModifySnapshotAttribute", "rds:ModifyDBSnapshotAttribute", "cloudtrail:StopLogging"]));
   });
 
+  it("denies the deploy role any change to the pipeline roles' permissions or trust, and any administrator policy", () => {
+    const self = sid(inline("deploy"), "NoSelfEscalation");
+    expect(self.Effect).toBe("Deny");
+    expect(self.Action).toEqual(expect.arrayContaining(["iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:UpdateAssumeRolePolicy", "iam:DeleteRole"]));
+    // Every pipeline role, the deploy role itself included, and nothing else.
+    expect(list(self.Resource).map((r: string) => r.split(":role/")[1]).sort()).toEqual(Object.values(PIPELINE_ROLES).sort());
+    const admin = sid(inline("deploy"), "NoAdminAttachments");
+    expect(admin).toMatchObject({ Effect: "Deny", Resource: "*" });
+    expect(admin.Condition.ArnLike["iam:PolicyARN"]).toEqual(expect.arrayContaining(["arn:*:iam::aws:policy/AdministratorAccess", "arn:*:iam::aws:policy/PowerUserAccess"]));
+  });
+
   it("confines state access to the environment's prefix; only the deploy role writes it (and its .tflock lock file)", () => {
     const deploy = inline("deploy");
     expect(sid(deploy, "StateWrite").Resource).toMatch(new RegExp(`/${env}/\\*$`));
