@@ -98,9 +98,11 @@ class Cluster {
       [
         'svc="$2"',
         'case "$3" in',
-        '  get) if [ -f "$STUB_DIR/$svc.patched" ] && [ -f "$STUB_DIR/$svc.after.json" ]; then cat "$STUB_DIR/$svc.after.json";',
+        '  get) if [ "$4" = service ]; then echo 8080; exit 0; fi',
+        '       if [ -f "$STUB_DIR/$svc.patched" ] && [ -f "$STUB_DIR/$svc.after.json" ]; then cat "$STUB_DIR/$svc.after.json";',
         '       elif [ -f "$STUB_DIR/$svc.json" ]; then cat "$STUB_DIR/$svc.json"; else echo "rollouts.argoproj.io \\"$svc\\" not found" >&2; exit 1; fi ;;',
         '  patch) echo "$*" >> "$STUB_DIR/patches"; touch "$STUB_DIR/$svc.patched" ;;',
+        '  port-forward) echo "$*" >> "$STUB_DIR/port-forwards"; echo $$ >> "$STUB_DIR/port-forward.pids"; echo "Forwarding from 127.0.0.1:45678 -> $5"; exec sleep 30 ;;',
         '  *) exit 3 ;;',
         "esac",
       ].join("\n"),
@@ -136,6 +138,15 @@ class Cluster {
 
   remove() {
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Whether a process is alive: gone, or a zombie waiting to be reaped, is not. */
+function running(pid: number): boolean {
+  try {
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
   }
 }
 
@@ -176,6 +187,19 @@ describe("promote.sh", () => {
     expect(cluster.patches()).toEqual(services.slice(1).map((s) => promotePatch(s.name)));
     const errors = out.split("\n").filter((l) => l.startsWith("::error"));
     expect(errors).toEqual([`::error title=promote dev::${services[0].name}: Paused, not promoted; pre-promotion analysis Running`]);
+  });
+
+  it("sends the preview Service smoke traffic while its pre-promotion analysis runs, and stops it on exit", () => {
+    cluster = new Cluster().all({}).set(services[0].name, paused("Running"));
+    const { out } = cluster.run("promote.sh", ["dev", COMMIT], { PROMOTE_TIMEOUT_SECONDS: "2", PROMOTE_POLL_SECONDS: "1" });
+    const svc = services[0].name;
+    expect(readFileSync(join(cluster.dir, "port-forwards"), "utf8").trim()).toBe(`-n ${svc} port-forward service/${svc}-preview :8080`);
+    expect(out).toContain(`promote: ${svc}: smoke traffic to ${svc}-preview through 127.0.0.1:45678`);
+    expect(readFileSync(join(cluster.dir, "curl.log"), "utf8")).toContain("http://127.0.0.1:45678/");
+    // The port-forward does not outlive the script.
+    for (const pid of readFileSync(join(cluster.dir, "port-forward.pids"), "utf8").trim().split("\n").map(Number)) {
+      expect(running(pid), `port-forward ${pid} still running`).toBe(false);
+    }
   });
 
   it("fails when a Rollout never becomes promotable before the deadline", () => {
