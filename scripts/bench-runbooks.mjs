@@ -28,6 +28,7 @@ import { environmentConfig } from "../runbooks/lib/config.mjs";
 import { execute } from "../runbooks/lib/runbook.mjs";
 import { AwsTarget } from "../runbooks/lib/targets/aws.mjs";
 import redisFailover from "../runbooks/redis-failover.mjs";
+import { rdsInstance, replicationGroup } from "../tests/runbooks/aws-fixtures.mjs";
 
 const BUDGET_SECONDS = 5;
 
@@ -52,39 +53,9 @@ const rds = mockClient(RDSClient);
 const elasticache = mockClient(ElastiCacheClient);
 const drills = fs.mkdtempSync(path.join(os.tmpdir(), "gw-bench-runbooks-"));
 
-const instance = (over) => ({
-  DBInstances: [
-    {
-      DBInstanceIdentifier: "groundwork-staging",
-      DBInstanceStatus: "available",
-      MultiAZ: true,
-      AvailabilityZone: "eu-west-1a",
-      SecondaryAvailabilityZone: "eu-west-1b",
-      DBInstanceClass: "db.r6g.large",
-      DBSubnetGroup: { DBSubnetGroupName: "groundwork-staging-db" },
-      VpcSecurityGroups: [{ VpcSecurityGroupId: "sg-0123" }],
-      Engine: "postgres",
-      EngineVersion: "16.4",
-      StorageEncrypted: true,
-      ...over,
-    },
-  ],
-});
-const group = (primary, status = "available") => ({
-  ReplicationGroups: [
-    {
-      ReplicationGroupId: "groundwork-staging",
-      Status: status,
-      AutomaticFailover: "enabled",
-      NodeGroups: [
-        {
-          NodeGroupId: "0001",
-          NodeGroupMembers: ["001", "002"].map((n) => ({ CacheClusterId: `groundwork-staging-${n}`, CurrentRole: primary.endsWith(n) ? "primary" : "replica" })),
-        },
-      ],
-    },
-  ],
-});
+/** The staging instance as the tests mock it, with what db-backup-verify compares on the scratch restore. */
+const instance = (over) => rdsInstance({ Engine: "postgres", EngineVersion: "16.4", StorageEncrypted: true, ...over });
+const group = (primary, status) => replicationGroup(`groundwork-staging-${primary}`, status);
 
 /** Each case: mock answers for one full run (with a few polls), then the runbook and its flags. */
 const cases = [

@@ -19,7 +19,7 @@ import { repoRoot } from "../../runbooks/lib/paths.mjs";
 import { DRILL_NAMESPACE, PROBE, PROBE_IMAGES, elasticacheAuthToken, probeManifest } from "../../runbooks/lib/targets/kube-probe.mjs";
 import redisFailover from "../../runbooks/redis-failover.mjs";
 import { FakeClock, awsTarget, runOn } from "./helpers";
-import { replicationGroup } from "./aws-fixtures";
+import { replicationGroup } from "./aws-fixtures.mjs";
 
 const rds = mockClient(RDSClient);
 const elasticache = mockClient(ElastiCacheClient);

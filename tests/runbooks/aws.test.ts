@@ -30,7 +30,7 @@ import { execute, type Runbook } from "../../runbooks/lib/runbook.mjs";
 import { AwsTarget, POLL, RESTORE_NOT_COMPARED, type AwsOptions } from "../../runbooks/lib/targets/aws.mjs";
 import redisFailover from "../../runbooks/redis-failover.mjs";
 import { DRILL_NAMESPACE } from "../../runbooks/lib/targets/kube-probe.mjs";
-import { replicationGroup } from "./aws-fixtures";
+import { rdsInstance as instance, replicationGroup } from "./aws-fixtures.mjs";
 
 const rds = mockClient(RDSClient);
 const elasticache = mockClient(ElastiCacheClient);
@@ -91,21 +91,6 @@ const SOURCE_SETTINGS: Partial<DBInstance> = {
   IAMDatabaseAuthenticationEnabled: true,
 };
 
-const instance = (over: Partial<DBInstance>): { DBInstances: DBInstance[] } => ({
-  DBInstances: [
-    {
-      DBInstanceIdentifier: "groundwork-staging",
-      DBInstanceStatus: "available",
-      MultiAZ: true,
-      AvailabilityZone: "eu-west-1a",
-      SecondaryAvailabilityZone: "eu-west-1b",
-      DBInstanceClass: "db.r6g.large",
-      DBSubnetGroup: { DBSubnetGroupName: "groundwork-staging-db" },
-      VpcSecurityGroups: [{ VpcSecurityGroupId: "sg-0123", Status: "active" }],
-      ...over,
-    },
-  ],
-});
 
 describe("db-failover on RDS (control plane only: --no-write-probe; the probe is in aws-probe.test.ts)", () => {
   it("reboots with ForceFailover and polls until the instance is available in the standby's AZ", async () => {
