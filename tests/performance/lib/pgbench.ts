@@ -7,25 +7,13 @@
  * schedules transactions at that rate (`-R`) and its logged latency is
  * measured from the scheduled start, so this is an open model too.
  */
-import { execFile } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { Recorder, type Measurements } from "./recorder";
+import { runTool } from "./tool";
 
-const exec = promisify(execFile);
-
-/** Run the tool; on failure throw one line with its stderr instead of the whole command output. */
-async function run(bin: string, args: string[], options: { timeout: number; maxBuffer?: number }): Promise<{ stdout: string }> {
-  try {
-    return await exec(bin, args, { ...options, encoding: "utf8" });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    const detail = (e.stderr ?? "").trim().split("\n").filter(Boolean).at(-1) ?? e.message.split("\n")[0];
-    throw new Error(`pgbench failed: ${detail}`);
-  }
-}
+const run = (bin: string, args: string[], options: { timeout: number; maxBuffer?: number }) => runTool("pgbench", bin, args, options);
 
 export const PGBENCH_SCRIPTS = ["tpcb-like", "simple-update", "select-only"] as const;
 

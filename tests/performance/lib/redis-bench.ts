@@ -4,23 +4,11 @@
  * run is repeated and each repetition is one sample for the regression
  * detector.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import type { Samples } from "./recorder";
 import { median } from "./stats";
+import { runTool } from "./tool";
 
-const exec = promisify(execFile);
-
-/** Run the tool; on failure throw one line with its stderr instead of the whole command output. */
-async function run(bin: string, args: string[], options: { timeout: number; maxBuffer?: number }): Promise<{ stdout: string }> {
-  try {
-    return await exec(bin, args, { ...options, encoding: "utf8" });
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    const detail = (e.stderr ?? "").trim().split("\n").filter(Boolean).at(-1) ?? e.message.split("\n")[0];
-    throw new Error(`redis-benchmark failed: ${detail}`);
-  }
-}
+const run = (bin: string, args: string[], options: { timeout: number; maxBuffer?: number }) => runTool("redis-benchmark", bin, args, options);
 
 /** Options of a redis-benchmark run. */
 export interface RedisBenchOptions {
